@@ -1,0 +1,40 @@
+//! gatehouse's identity model, shared by every dialect and every store.
+//!
+//! The domain knows no wire format and no SQL: entities and newtype ids, the commands that
+//! change them, the port traits a store implements ([`Directory`], [`Credentials`],
+//! [`Audit`], together [`Store`]), [`DomainError`], and the password policy. Dialects render
+//! ids and roles their own way in their codecs; the store maps its private errors into
+//! [`DomainError`] and nowhere else.
+#![forbid(unsafe_code)]
+
+mod attributes;
+mod audit;
+mod course;
+mod credential;
+mod error;
+mod ids;
+pub mod password;
+mod ports;
+mod principal;
+mod secret;
+mod user;
+
+pub use attributes::{EntityKind, EntityRef, ExternalId, ExtraValue};
+pub use audit::{AuditEvent, AuditQuery, Outcome, StoredAuditEvent};
+pub use course::{
+    Course, CoursePatch, CourseVisibility, Enrolment, EnrolmentRole, EnrolmentStatus, NewCourse,
+};
+pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential};
+pub use error::DomainError;
+pub use ids::{CourseId, CredentialId, UserId, Username};
+pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
+pub use ports::{
+    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Page, SiteSecrets,
+    Store, Users,
+};
+pub use principal::Principal;
+pub use secret::Secret;
+pub use user::{NewUser, PlatformRole, User, UserPatch};
+
+/// The result type of every port method.
+pub type DomainResult<T> = Result<T, DomainError>;
