@@ -1,0 +1,515 @@
+//! gatehouse's configuration: one TOML file, `GATEHOUSE_*` environment variables, flags.
+//!
+//! Layers, lowest first: built-in defaults (the sandbox puts its own beneath the file),
+//! the TOML file, the environment, then command-line flags (D7). Every key has a default.
+//! An unknown key in the file or a bad value anywhere stops startup with a message naming
+//! the key; a `GATEHOUSE_*` variable that names no key is ignored (and debug-logged),
+//! because other tools (`gatehouse call`) read variables of that prefix too.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Addresses of the shared listeners, each serving every enabled dialect at its mount.
+    #[serde(deserialize_with = "one_or_many")]
+    pub listen: Vec<SocketAddr>,
+    /// Where gatehouse keeps its database (by default), master key and rendered files.
+    pub data_dir: PathBuf,
+    /// The database: `sqlite://PATH` (default `sqlite://<data_dir>/db.sqlite`) or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is believed; empty = believe none (ARCHITECTURE §4.1).
+    #[serde(deserialize_with = "one_or_many")]
+    pub trusted_proxies: Vec<IpNet>,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+    /// Log filter in `tracing` syntax (`info`, `gatehouse_server=debug`, ...).
+    pub log_level: String,
+    /// Whether authentication failures carry an `X-Gatehouse-Diagnostic` header (D16).
+    pub diagnostics: bool,
+    /// How long audit events are kept, in days; 0 keeps them for ever.
+    pub audit_retention_days: u32,
+    /// Chamilo (SOAP and REST).
+    pub chamilo: DialectConfig,
+    /// coreBOS / vtiger `webservice.php`.
+    pub corebos: DialectConfig,
+    /// Forma LMS REST and SSO.
+    pub forma: DialectConfig,
+    /// Wildix WMS S2S.
+    pub wildix: DialectConfig,
+}
+
+/// The settings every dialect section has (D14); dialect issues add their own keys beside them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialectConfig {
+    /// Whether the dialect is served at all.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Path prefix on the shared listeners (`/chamilo`); `""` = not on the shared listeners.
+    pub mount: String,
+    /// Extra addresses serving only this dialect, at `/`.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub listen: Vec<SocketAddr>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl DialectConfig {
+    fn mounted_at(mount: &str) -> Self {
+        Self {
+            enabled: true,
+            mount: mount.to_owned(),
+            listen: Vec::new(),
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: vec![SocketAddr::from(([127, 0, 0, 1], 8080))],
+            data_dir: PathBuf::from("./gatehouse-data"),
+            database_url: None,
+            trusted_proxies: Vec::new(),
+            log_format: LogFormat::Text,
+            log_level: "info".to_owned(),
+            diagnostics: false,
+            audit_retention_days: 90,
+            chamilo: DialectConfig::mounted_at("/chamilo"),
+            corebos: DialectConfig::mounted_at("/corebos"),
+            forma: DialectConfig::mounted_at("/forma"),
+            wildix: DialectConfig::mounted_at("/wildix"),
+        }
+    }
+}
+
+/// A configuration that cannot be used; its text names the key or file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("config file {path}: {reason}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A key or value is wrong.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Where configuration comes from, lowest layer first.
+#[derive(Debug, Default)]
+pub struct ConfigSources<'a> {
+    /// Defaults beneath the file (the sandbox's); `None` = [`Config::default`].
+    pub base: Option<Config>,
+    /// The TOML file, if any.
+    pub file: Option<&'a Path>,
+    /// The environment variables to read (normally `std::env::vars()`).
+    pub env: Vec<(String, String)>,
+    /// Flag values, as a partial TOML table (`{"listen": [...]}`), applied last.
+    pub flags: Option<toml::Table>,
+}
+
+impl Config {
+    /// Loads the configuration from its layers and checks it.
+    pub fn load(sources: ConfigSources<'_>) -> Result<Self, ConfigError> {
+        let base = sources.base.unwrap_or_default();
+        let mut merged = toml::Table::try_from(&base)
+            .map_err(|e| ConfigError::Invalid(format!("built-in defaults: {e}")))?;
+        let mut layers: Vec<(String, toml::Table)> = Vec::new();
+        if let Some(path) = sources.file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+            let table = toml::from_str::<toml::Table>(&text).map_err(|e| {
+                ConfigError::Invalid(format!(
+                    "config file {}: {}",
+                    path.display(),
+                    one_line(&e.to_string())
+                ))
+            })?;
+            // Unknown keys are an error only in the file (D7), where they are surely typos.
+            reject_unknown_keys(&table).map_err(|key| {
+                ConfigError::Invalid(format!(
+                    "{key}: unknown key in config file {}",
+                    path.display()
+                ))
+            })?;
+            layers.push((format!("config file {}", path.display()), table));
+        }
+        layers.push(("environment".to_owned(), env_table(&sources.env)));
+        if let Some(flags) = sources.flags {
+            layers.push(("command-line flags".to_owned(), flags));
+        }
+        for (_, layer) in &layers {
+            deep_merge(&mut merged, layer.clone());
+        }
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
+                let key = e.path().to_string();
+                let origin = layers
+                    .iter()
+                    .rev()
+                    .find(|(_, table)| has_key(table, &key))
+                    .map(|(name, _)| format!(" (from {name})"))
+                    .unwrap_or_default();
+                ConfigError::Invalid(format!("{key}: {}{origin}", e.inner()))
+            })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The database URL in force: the configured one or the SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("db.sqlite").display()))
+    }
+
+    /// The four dialect sections with their names.
+    pub fn dialects(&self) -> [(&'static str, &DialectConfig); 4] {
+        [
+            ("chamilo", &self.chamilo),
+            ("corebos", &self.corebos),
+            ("forma", &self.forma),
+            ("wildix", &self.wildix),
+        ]
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.listen.is_empty() {
+            return Err(ConfigError::Invalid(
+                "listen: at least one address is needed (e.g. listen = [\"127.0.0.1:8080\"])"
+                    .into(),
+            ));
+        }
+        let mut mounts = BTreeSet::new();
+        for (name, dialect) in self.dialects() {
+            let mount = &dialect.mount;
+            if !mount.is_empty()
+                && (!mount.starts_with('/') || mount.ends_with('/') || mount.contains("//"))
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "{name}.mount: {mount:?} must be empty or a path like \"/{name}\" (leading slash, no trailing slash)"
+                )));
+            }
+            if dialect.enabled && !mount.is_empty() && !mounts.insert(mount.clone()) {
+                return Err(ConfigError::Invalid(format!(
+                    "{name}.mount: {mount:?} is already the mount of another dialect"
+                )));
+            }
+        }
+        if let Some(url) = &self.database_url {
+            let known = ["sqlite:", "postgres:", "postgresql:"];
+            if !known.iter().any(|p| url.starts_with(p)) {
+                return Err(ConfigError::Invalid(format!(
+                    "database_url: {:?} is neither sqlite://PATH nor postgres://…",
+                    redact_url(url)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads `GATEHOUSE_<KEY>` and `GATEHOUSE_<SECTION>__<KEY>` for the keys [`Config`] has.
+///
+/// A value is read as a TOML value when it parses as one (`true`, `8080`, `["a", "b"]`),
+/// else as a string, so `GATEHOUSE_LISTEN=127.0.0.1:9000` needs no quotes.
+fn env_table(vars: &[(String, String)]) -> toml::Table {
+    let known = known_keys();
+    let mut table = toml::Table::new();
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix("GATEHOUSE_") else {
+            continue;
+        };
+        let dotted = rest.to_ascii_lowercase().replace("__", ".");
+        if !known.contains(&dotted) {
+            tracing::debug!(variable = %name, "ignoring environment variable that names no configuration key");
+            continue;
+        }
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.clone()));
+        match dotted.split_once('.') {
+            Some((section, key)) => {
+                let entry = table
+                    .entry(section.to_owned())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if let toml::Value::Table(section) = entry {
+                    section.insert(key.to_owned(), parsed);
+                }
+            }
+            None => {
+                table.insert(dotted, parsed);
+            }
+        }
+    }
+    table
+}
+
+/// Every key of [`Config`], dotted (`listen`, `chamilo.mount`, ...).
+pub fn known_keys() -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(Config::default()) {
+        for (key, value) in map {
+            if let serde_json::Value::Object(section) = value {
+                for sub in section.keys() {
+                    keys.insert(format!("{key}.{sub}"));
+                }
+            } else {
+                keys.insert(key);
+            }
+        }
+    }
+    keys
+}
+
+/// Overlays `layer` onto `base`, section by section.
+fn deep_merge(base: &mut toml::Table, layer: toml::Table) {
+    for (key, value) in layer {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(existing)), toml::Value::Table(section)) => {
+                deep_merge(existing, section);
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// The first key of `table` that [`Config`] does not have, dotted.
+fn reject_unknown_keys(table: &toml::Table) -> Result<(), String> {
+    let known = known_keys();
+    for (key, value) in table {
+        match value {
+            toml::Value::Table(section)
+                if known.iter().any(|k| k.starts_with(&format!("{key}."))) =>
+            {
+                for sub in section.keys() {
+                    let dotted = format!("{key}.{sub}");
+                    if !known.contains(&dotted) {
+                        return Err(dotted);
+                    }
+                }
+            }
+            _ if known.contains(key) => {}
+            _ => return Err(key.clone()),
+        }
+    }
+    Ok(())
+}
+
+fn has_key(table: &toml::Table, dotted: &str) -> bool {
+    match dotted.split_once('.') {
+        Some((section, key)) => {
+            matches!(table.get(section), Some(toml::Value::Table(t)) if t.contains_key(key.split('.').next().unwrap_or(key)))
+        }
+        None => table.contains_key(dotted.split('[').next().unwrap_or(dotted)),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}{path}")
+            } else {
+                url.to_owned()
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Accepts a single value or a list, so `GATEHOUSE_LISTEN=127.0.0.1:9000` works as well as a TOML array.
+fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        One(T),
+        Many(Vec<T>),
+    }
+    Ok(match OneOrMany::<T>::deserialize(deserializer)? {
+        OneOrMany::One(value) => vec![value],
+        OneOrMany::Many(values) => values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn load_file(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        Config::load(ConfigSources {
+            file: Some(file.path()),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..ConfigSources::default()
+        })
+    }
+
+    #[test]
+    fn every_key_has_a_default() {
+        let config = Config::load(ConfigSources::default()).unwrap();
+        assert_eq!(config.listen, vec!["127.0.0.1:8080".parse().unwrap()]);
+        assert_eq!(config.database_url(), "sqlite://./gatehouse-data/db.sqlite");
+        assert_eq!(config.chamilo.mount, "/chamilo");
+        assert!(!config.diagnostics);
+    }
+
+    #[test]
+    fn a_file_overrides_defaults_and_single_values_are_accepted_for_lists() {
+        let config = load_file(
+            "listen = \"0.0.0.0:9000\"\ntrusted_proxies = [\"10.0.0.0/8\"]\n[corebos]\nmount = \"/crm\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(config.listen, vec!["0.0.0.0:9000".parse().unwrap()]);
+        assert_eq!(
+            config.trusted_proxies,
+            vec!["10.0.0.0/8".parse::<IpNet>().unwrap()]
+        );
+        assert_eq!(config.corebos.mount, "/crm");
+        assert!(config.corebos.enabled);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_named_in_the_error() {
+        let err = load_file("lisen = \"127.0.0.1:1\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lisen"), "{err}");
+        let err = load_file("[forma]\nmonut = \"/x\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("monut"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_is_named_in_the_error() {
+        let err = load_file("trusted_proxies = [\"not-a-cidr\"]\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("trusted_proxies"), "{err}");
+        let err = load_file("diagnostics = \"yes please\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("diagnostics"), "{err}");
+        let err = load_file("[wildix]\nmount = \"wildix/\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("wildix.mount"), "{err}");
+        let err = load_file("database_url = \"mysql://x\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database_url"), "{err}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_file_and_line() {
+        let err = load_file("listen = [\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("config file"), "{err}");
+        assert!(err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn the_database_follows_the_data_dir_unless_set() {
+        let config = load_file("data_dir = \"/var/lib/gh\"\n", &[]).unwrap();
+        assert_eq!(config.database_url(), "sqlite:///var/lib/gh/db.sqlite");
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_unknown_variables_are_ignored() {
+        let config = load_file(
+            "listen = \"127.0.0.1:1000\"\n",
+            &[
+                ("GATEHOUSE_LISTEN", "127.0.0.1:2000"),
+                ("GATEHOUSE_DIAGNOSTICS", "true"),
+                ("GATEHOUSE_FORMA__MOUNT", "/lms"),
+                ("GATEHOUSE_CHAMILO_SECURITY_KEY", "used by gatehouse call"),
+                ("GATEHOUSE_NO_SUCH_KEY", "x"),
+                ("HOME", "/root"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.listen, vec!["127.0.0.1:2000".parse().unwrap()]);
+        assert!(config.diagnostics);
+        assert_eq!(config.forma.mount, "/lms");
+    }
+
+    #[test]
+    fn a_bad_value_in_the_environment_is_named_in_the_error() {
+        let err = load_file("", &[("GATEHOUSE_WILDIX__ENABLED", "maybe")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("wildix.enabled"), "{err}");
+        assert!(err.contains("environment"), "{err}");
+    }
+
+    #[test]
+    fn known_keys_cover_sections() {
+        let keys = known_keys();
+        assert!(keys.contains("listen"));
+        assert!(keys.contains("chamilo.mount"));
+        assert!(keys.contains("wildix.listen"));
+        assert!(!keys.contains("chamilo"));
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://gh:s3cret@db:5432/gh"),
+            "postgres://gh:***@db:5432/gh"
+        );
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

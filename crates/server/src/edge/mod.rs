@@ -1,0 +1,17 @@
+//! The edge: what every request passes through before and after its dialect.
+//!
+//! Shared by all dialects (a dialect never imports another; what two share lives here):
+//! the client-IP resolver, request ids, the observe layer (metrics and a log line per
+//! request), the password-hashing pool, and the authentication failure type with its audit
+//! record (ARCHITECTURE.md §4).
+
+pub mod auth;
+pub mod client_ip;
+pub mod observe;
+pub mod password;
+pub mod request_id;
+
+pub use auth::{AuthFailure, AuthRecord, DiagnosticsMode};
+pub use client_ip::{ClientIp, IpResolver};
+pub use password::{PasswordPool, PasswordPoolError};
+pub use request_id::RequestId;
