@@ -31,9 +31,13 @@ pub use state::AppState;
 
 /// The router of the shared listeners: every enabled, mounted dialect plus operations.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new()
+    // Operations and the not-found answer are measured as "ops"; each dialect nested after
+    // this point carries its own observe layer.
+    let operations = Router::new()
         .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        .fallback(ops::not_found);
+    let mut router = edge::observe::wrap(operations, "ops");
     for dialect in dialects::routers() {
         let Some(section) = state
             .config
@@ -51,7 +55,7 @@ pub fn app(state: AppState) -> Router {
             );
         }
     }
-    finish(router.fallback(ops::not_found), state)
+    finish(router, state)
 }
 
 /// The router of a dialect's own listener: that dialect at `/`, nothing else (D14).

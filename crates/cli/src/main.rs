@@ -1,0 +1,79 @@
+//! The `gatehouse` command: one server for the web-service dialects of Chamilo, coreBOS,
+//! Forma LMS and Wildix, its sandbox, its administration, and `explain` for signatures.
+#![forbid(unsafe_code)]
+
+mod admin;
+mod runtime;
+mod sandbox;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// gatehouse speaks the web-service dialects of Chamilo, coreBOS/vtiger, Forma LMS and
+/// Wildix over one identity store.
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about, long_about = None, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  gatehouse sandbox --listen 127.0.0.1:0 --credentials-file /tmp/creds.json
+  gatehouse serve --config gatehouse.toml
+  gatehouse admin user add alice --password-stdin --email alice@example.com
+  gatehouse admin credential add --kind chamilo-api-key --user alice
+  gatehouse admin audit search --since 30m --outcome failure";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (creates ./gatehouse-data/ with database and secrets on first start).
+    Serve(serve::ServeArgs),
+    /// Run a throwaway server with demo data, demo keys for every dialect and diagnostics on.
+    Sandbox(sandbox::SandboxArgs),
+    /// Manage users, courses, credentials, secrets and the audit trail in the database.
+    Admin(admin::AdminArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Admin(args) => admin::run(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gatehouse: {}", one_line(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error and its causes on one line, as startup failures must be (issue #2).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

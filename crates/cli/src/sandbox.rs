@@ -1,0 +1,121 @@
+//! `gatehouse sandbox`: a throwaway server with demo data and keys for every dialect.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use gatehouse_server::config::Config;
+use gatehouse_server::{AppState, sandbox};
+use gatehouse_store::MasterKey;
+
+use crate::runtime::{self};
+
+/// Options of `gatehouse sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Listen address; `127.0.0.1:0` picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Write the credentials (JSON) here once listening; the file appearing means "ready".
+    #[arg(long, value_name = "FILE")]
+    pub credentials_file: Option<PathBuf>,
+    /// Keep the store in DIR (created with demo data if absent, reused if present) instead
+    /// of a fresh temporary directory removed at exit.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// TOML configuration (the same file as `serve`); the sandbox's own defaults sit beneath it.
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The sandbox's defaults beneath the file (D7): diagnostics on.
+fn sandbox_defaults(data_dir: &Path) -> Config {
+    Config {
+        diagnostics: true,
+        data_dir: data_dir.to_owned(),
+        database_url: None,
+        ..Config::default()
+    }
+}
+
+/// Runs the sandbox until SIGINT or SIGTERM.
+pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
+    let (temp, data_dir) = match &args.data_dir {
+        Some(dir) => (None, dir.clone()),
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("gatehouse-sandbox-")
+                .tempdir()?;
+            let path = temp.path().to_owned();
+            (Some(temp), path)
+        }
+    };
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| anyhow::anyhow!("--data-dir: cannot create {} ({e})", data_dir.display()))?;
+
+    let mut flags = toml::Table::new();
+    flags.insert(
+        "listen".into(),
+        toml::Value::Array(vec![args.listen.to_string().into()]),
+    );
+    flags.insert("data_dir".into(), data_dir.display().to_string().into());
+    let config = runtime::load_config(
+        Some(sandbox_defaults(&data_dir)),
+        args.config.as_deref(),
+        Some(flags),
+    )?;
+    runtime::init_logging(&config);
+
+    // A temporary sandbox's key lives only as long as its store; a kept one is kept with it.
+    let key = if temp.is_some() {
+        MasterKey::generate()
+    } else {
+        runtime::master_key(&config)?.0
+    };
+    let store = runtime::open_store(&config, key).await?;
+    let state = AppState::new(config.clone(), runtime::shared(store)).with_sandbox_diagnostics();
+    let seeded = sandbox::seed(&state).await?;
+
+    let listener = runtime::bind_all(&config.listen, "--listen")
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("--listen: no address"))?;
+    let base_url = runtime::url_of(&listener)?;
+    runtime::print_mounts(&config, &base_url);
+
+    let credentials = seeded.credentials_file(&state, &base_url).await?;
+    let path = args
+        .credentials_file
+        .clone()
+        .unwrap_or_else(|| data_dir.join("credentials.json"));
+    write_atomically(&path, &serde_json::to_vec_pretty(&credentials)?)?;
+    println!("sandbox credentials written to {}", path.display());
+    println!(
+        "  administrator: {} / {}",
+        credentials.chamilo.admin.username, credentials.chamilo.admin.password
+    );
+
+    let result = gatehouse_server::serve(
+        vec![(listener, gatehouse_server::app(state))],
+        runtime::shutdown_signal(),
+    )
+    .await;
+    drop(temp);
+    result?;
+    Ok(())
+}
+
+/// Writes via a temporary file and a rename, so a watcher never reads half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| anyhow::anyhow!("--credentials-file {}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    file.persist(path)
+        .map_err(|e| anyhow::anyhow!("--credentials-file {}: {}", path.display(), e.error))?;
+    Ok(())
+}
