@@ -16,8 +16,11 @@ pub const FORMA_API_SECRET: &str = "forma.api_secret";
 /// The name of Forma's SSO secret (`md5(user,time,secret)`).
 pub const FORMA_SSO_SECRET: &str = "forma.sso_secret";
 
+/// Makes a fresh value for a site secret.
+pub type Generator = fn() -> String;
+
 /// Every site secret with how to make a fresh one.
-pub const ALL: [(&str, fn() -> String); 4] = [
+pub const ALL: [(&str, Generator); 4] = [
     (CHAMILO_SECURITY_KEY, || random_hex(32)),
     (FORMA_API_KEY, || random_alphanumeric(20)),
     (FORMA_API_SECRET, || random_alphanumeric(32)),
