@@ -1,0 +1,258 @@
+//! [`SqlStore`]: the connection pool, the master key, startup and health.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use gatehouse_domain::{DomainError, DomainResult, Health};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
+
+use crate::crypto::Sealer;
+use crate::error::{db, reason};
+use crate::migrate::Migrated;
+use crate::options::{Target, redact_url, sqlite_driver_url};
+use crate::{MasterKey, StoreError, StoreOptions};
+
+/// The two engines behind one set of queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Engine {
+    /// SQLite, embedded.
+    Sqlite,
+    /// PostgreSQL, for several instances behind a load balancer.
+    Postgres,
+}
+
+/// The store: every port of the domain over one sqlx pool, SQLite or PostgreSQL.
+///
+/// Cheap to clone (the pool and key are shared); what the server's `AppState` holds as its
+/// `Store`. Queries are written once with `$n` placeholders, which both engines accept.
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    pub(crate) engine: Engine,
+    pub(crate) sealer: Arc<Sealer>,
+    url: Arc<str>,
+}
+
+impl fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("engine", &self.engine)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqlStore {
+    /// Opens the database named by `options.url` and keeps `master_key` for the secrets.
+    /// An SQLite file is created (with its directory) if missing and put in WAL mode; a
+    /// PostgreSQL server is retried for `options.connect_wait`. Does not migrate: call
+    /// [`SqlStore::migrate`].
+    pub async fn connect(
+        options: &StoreOptions,
+        master_key: MasterKey,
+    ) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let target = Target::parse(&options.url)?;
+        let redacted = redact_url(&options.url);
+        let (driver_url, engine) = match &target {
+            Target::SqliteFile(path) => {
+                prepare_sqlite_file(path)?;
+                (sqlite_driver_url(path), Engine::Sqlite)
+            }
+            Target::SqliteMemory => ("sqlite::memory:".to_owned(), Engine::Sqlite),
+            Target::Postgres => (options.url.clone(), Engine::Postgres),
+        };
+        let connect_failed = |e: &sqlx::Error| match &target {
+            Target::SqliteFile(path) => StoreError::SqliteOpen {
+                path: path.display().to_string(),
+                reason: reason(e),
+            },
+            _ => StoreError::Connect {
+                url: redacted.clone(),
+                reason: reason(e),
+            },
+        };
+        let connect_options =
+            AnyConnectOptions::from_str(&driver_url).map_err(|e| StoreError::BadUrl {
+                url: redacted.clone(),
+                reason: reason(&e),
+            })?;
+
+        // One plain connection first: the pool would retry a refused connection until its
+        // timeout and then report only "timed out", hiding the reason an operator needs.
+        let deadline = Instant::now() + options.connect_wait;
+        loop {
+            let attempt = tokio::time::timeout(
+                options.acquire_timeout.max(Duration::from_secs(1)),
+                AnyConnection::connect_with(&connect_options),
+            )
+            .await
+            .unwrap_or(Err(sqlx::Error::PoolTimedOut));
+            match attempt {
+                Ok(conn) => {
+                    let _ = conn.close().await;
+                    break;
+                }
+                Err(e) if Instant::now() < deadline => {
+                    tracing::info!(url = %redacted, reason = %reason(&e), "database not reachable yet; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => return Err(connect_failed(&e)),
+            }
+        }
+
+        let mut pool_options = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout);
+        if engine == Engine::Sqlite {
+            pool_options = pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the writer; with synchronous=NORMAL a
+                    // committed transaction survives a crash of the process (not of the OS).
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = NORMAL",
+                        "PRAGMA foreign_keys = ON",
+                        "PRAGMA busy_timeout = 5000",
+                    ] {
+                        conn.execute(pragma).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        if target == Target::SqliteMemory {
+            // A private in-memory database lives as long as its one connection.
+            pool_options = pool_options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
+        let pool = pool_options
+            .connect_with(connect_options)
+            .await
+            .map_err(|e| connect_failed(&e))?;
+        tracing::debug!(url = %redacted, engine = ?engine, "store connected");
+        Ok(Self {
+            pool,
+            engine,
+            sealer: Arc::new(Sealer::new(&master_key)),
+            url: redacted.into(),
+        })
+    }
+
+    /// Applies the pending schema migrations; safe to call on every start and from several
+    /// instances at once.
+    /// Refuses a database migrated by a newer gatehouse.
+    pub async fn migrate(&self) -> Result<Migrated, StoreError> {
+        crate::migrate::run(&self.pool, self.engine, &self.url).await
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    /// For startup lines and `/healthz`.
+    pub fn engine(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+
+    /// The database URL with any password redacted.
+    /// For startup lines and messages.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Closes every connection, waiting for queries in flight.
+    /// Call on shutdown so SQLite checkpoints its WAL and PostgreSQL sees clean disconnects.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Checks the database's consistency: SQLite's `PRAGMA integrity_check`; on PostgreSQL,
+    /// which checks itself, that a query over the schema answers.
+    /// For crash tests and `gatehouse admin`.
+    pub async fn integrity_check(&self) -> DomainResult<()> {
+        match self.engine {
+            Engine::Sqlite => {
+                let rows = sqlx::query("PRAGMA integrity_check")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let problems: Vec<String> = rows
+                    .iter()
+                    .filter_map(|row| row.try_get::<String, _>(0).ok())
+                    .filter(|line| line != "ok")
+                    .collect();
+                if problems.is_empty() && !rows.is_empty() {
+                    Ok(())
+                } else {
+                    Err(DomainError::Internal(format!(
+                        "integrity check failed: {}",
+                        problems.join("; ")
+                    )))
+                }
+            }
+            Engine::Postgres => {
+                sqlx::query("SELECT COUNT(*) FROM schema_migrations")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A transaction for a write: on SQLite it takes the write lock at `BEGIN`, so a
+    /// read-then-write cannot fail half-way when another connection wrote in between.
+    pub(crate) async fn write_tx(&self) -> DomainResult<Transaction<'static, Any>> {
+        begin_write(&self.pool, self.engine).await.map_err(db)
+    }
+}
+
+/// Begins a write transaction on `pool` (see [`SqlStore::write_tx`]).
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    engine: Engine,
+) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    match engine {
+        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Engine::Postgres => pool.begin().await,
+    }
+}
+
+/// Creates the SQLite file's directory and the file itself, so that a permission problem is
+/// reported in the operating system's words rather than SQLite's "unable to open".
+fn prepare_sqlite_file(path: &std::path::Path) -> Result<(), StoreError> {
+    let failed = |e: std::io::Error| StoreError::SqliteOpen {
+        path: path.display().to_string(),
+        reason: e.kind().to_string(),
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(failed)?;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(failed)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Health for SqlStore {
+    async fn ping(&self) -> DomainResult<()> {
+        sqlx::query("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}
