@@ -1,0 +1,168 @@
+//! Startup, migration, health and the benchmark helpers.
+
+use gatehouse_domain::{Health, Page, PasswordHash, Users};
+use gatehouse_store::{MasterKey, SqlStore, StoreError, StoreOptions};
+
+use crate::support::{name, stores, user};
+
+#[tokio::test]
+async fn a_fresh_store_answers_pings_and_passes_its_integrity_check() {
+    for t in stores().await {
+        t.store.ping().await.unwrap();
+        t.store.integrity_check().await.unwrap();
+        assert_eq!(t.store.engine(), t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn migrating_twice_changes_nothing_and_keeps_the_data() {
+    for t in stores().await {
+        let s = &t.store;
+        user(s, "kept").await;
+        let again = s.migrate().await.unwrap();
+        assert!(again.applied.is_empty(), "{}: {again:?}", t.label);
+        assert_eq!(again.version, 1, "{}", t.label);
+        let other = t.reopen_with(t.key.clone()).await;
+        assert!(
+            other.migrate().await.unwrap().applied.is_empty(),
+            "{}",
+            t.label
+        );
+        assert!(
+            other
+                .user_by_username(&name("kept"))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        other.close().await;
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn seeding_creates_numbered_users_sharing_one_password_and_skips_existing_ones() {
+    for t in stores().await {
+        let s = &t.store;
+        let hash = PasswordHash::legacy_sha1(&"c".repeat(40), None).unwrap();
+        user(s, "Bench7").await;
+        let created = s
+            .seed_users("bench", 1_234, Some(hash.clone()))
+            .await
+            .unwrap();
+        assert_eq!(created, 1_233, "{}", t.label);
+        assert_eq!(s.count_users(None).await.unwrap(), 1_234, "{}", t.label);
+        let last = s
+            .user_by_username(&name("bench1234"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(last.password, Some(hash), "{}", t.label);
+        assert!(last.active, "{}", t.label);
+        assert_eq!(last.auth_source, "platform", "{}", t.label);
+        assert_eq!(
+            s.seed_users("bench", 1_234, None).await.unwrap(),
+            0,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            s.list_users(Page::all()).await.unwrap().len(),
+            1_234,
+            "{}",
+            t.label
+        );
+        let err = s.seed_users(" bad", 1, None).await.unwrap_err();
+        assert!(
+            matches!(err, gatehouse_domain::DomainError::Invalid { .. }),
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unwritable_sqlite_path_is_reported_with_the_path_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"").unwrap();
+    let url = format!("sqlite://{}/db.sqlite", blocker.display());
+    let err = SqlStore::connect(&StoreOptions::with_url(&url), MasterKey::generate())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::SqliteOpen { .. }), "{text}");
+    assert!(
+        text.starts_with("database_url: cannot open sqlite file "),
+        "{text}"
+    );
+    assert!(text.contains("not-a-dir/db.sqlite"), "{text}");
+    assert!(
+        text.ends_with("; set GATEHOUSE_DATABASE_URL or fix the path"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_server_is_reported_without_its_password() {
+    // Port 1 on loopback: nothing listens there.
+    let options = StoreOptions {
+        url: "postgres://gh:hunter2@127.0.0.1:1/gh".into(),
+        ..StoreOptions::default()
+    };
+    let err = SqlStore::connect(&options, MasterKey::generate())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(
+        text,
+        "database_url: cannot connect to postgres://gh:***@127.0.0.1:1/gh (connection refused)"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_url_scheme_is_refused_before_connecting() {
+    let err = SqlStore::connect(
+        &StoreOptions::with_url("mysql://u:pw@h/db"),
+        MasterKey::generate(),
+    )
+    .await
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("database_url: mysql://u:***@h/db is not usable"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_in_memory_store_keeps_its_data_across_queries() {
+    let store = SqlStore::connect(
+        &StoreOptions::with_url("sqlite::memory:"),
+        MasterKey::generate(),
+    )
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    user(&store, "mem").await;
+    assert_eq!(store.count_users(None).await.unwrap(), 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn the_sqlite_file_is_created_in_wal_mode_with_its_directory() {
+    for t in stores().await {
+        if let Some(path) = &t.sqlite_path {
+            assert!(path.exists());
+            let row = sqlx::query("PRAGMA journal_mode")
+                .fetch_one(&sqlx::AnyPool::connect(&t.url).await.unwrap())
+                .await
+                .unwrap();
+            let mode: String = sqlx::Row::get(&row, 0);
+            assert_eq!(mode, "wal");
+        }
+        t.finish().await;
+    }
+}
