@@ -214,7 +214,7 @@ impl Attributes for SqlStore {
         if name.trim().is_empty() {
             return Err(DomainError::invalid("field", "must not be empty"));
         }
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.writer.acquire().await.map_err(db)?;
         define_field(&mut conn, kind, name).await.map(|_| ())
     }
 

@@ -53,7 +53,7 @@ impl Audit for SqlStore {
         .bind(event.ip.map(|ip| ip.to_string()))
         .bind(event.outcome.as_str())
         .bind(event.reason)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         Ok(())
@@ -88,7 +88,7 @@ impl Audit for SqlStore {
     async fn purge_audit(&self, before: DateTime<Utc>) -> DomainResult<u64> {
         let deleted = sqlx::query("DELETE FROM audit_events WHERE at < $1")
             .bind(to_micros(before))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         Ok(deleted.rows_affected())

@@ -116,7 +116,7 @@ impl Credentials for SqlStore {
         .bind(cidrs_to_text(&new.allowed_cidrs))
         .bind(to_micros_opt(new.expires_at))
         .bind(to_micros(now()))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(|e| {
             if classify(&e) == Failure::ForeignKey {
@@ -240,7 +240,7 @@ impl Credentials for SqlStore {
         .bind(lookup_hash(secret.expose()))
         .bind(to_micros(now()))
         .bind(id.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(db)?;
         match row {
@@ -261,7 +261,7 @@ impl Credentials for SqlStore {
         ))
         .bind(to_micros(now()))
         .bind(id.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(db)?
         .as_ref()

@@ -69,7 +69,7 @@ impl Enrolments for SqlStore {
         let deleted = sqlx::query("DELETE FROM enrolments WHERE user_id = $1 AND course_id = $2")
             .bind(user.0)
             .bind(course.0)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         Ok(deleted.rows_affected() > 0)

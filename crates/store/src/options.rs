@@ -11,7 +11,8 @@ use crate::StoreError;
 /// suit one instance on a small machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreOptions {
-    /// `sqlite://PATH` (file, created if missing with its parent directory), `sqlite::memory:`
+    /// `sqlite://PATH` (file, created if missing with its parent directory; `?mode=ro` opens
+    /// an existing file read-only), `sqlite::memory:`
     /// (tests only) or `postgres://USER:PASSWORD@HOST:PORT/DB` (also `postgresql://`).
     pub url: String,
     /// Most connections the pool opens.
@@ -50,8 +51,13 @@ impl Default for StoreOptions {
 /// The database engine behind a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Target {
-    /// An SQLite file at this path.
-    SqliteFile(PathBuf),
+    /// An SQLite file at this path; `?mode=ro` opens it read-only (writes are refused).
+    SqliteFile {
+        /// The file.
+        path: PathBuf,
+        /// Opened read-only.
+        read_only: bool,
+    },
     /// A private in-memory SQLite database (one connection).
     SqliteMemory,
     /// A PostgreSQL server; the URL is passed to the driver as given.
@@ -63,17 +69,33 @@ impl Target {
     pub(crate) fn parse(url: &str) -> Result<Self, StoreError> {
         if let Some(rest) = url.strip_prefix("sqlite:") {
             let rest = rest.strip_prefix("//").unwrap_or(rest);
-            let path = rest.split('?').next().unwrap_or_default();
+            let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+            let bad = |reason: String| StoreError::BadUrl {
+                url: redact_url(url),
+                reason,
+            };
             if path == ":memory:" {
                 return Ok(Self::SqliteMemory);
             }
             if path.is_empty() {
-                return Err(StoreError::BadUrl {
-                    url: redact_url(url),
-                    reason: "the sqlite URL names no file".into(),
-                });
+                return Err(bad("the sqlite URL names no file".into()));
             }
-            return Ok(Self::SqliteFile(PathBuf::from(percent_decode(path))));
+            let mut read_only = false;
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                match pair {
+                    "mode=ro" => read_only = true,
+                    "mode=rw" | "mode=rwc" => read_only = false,
+                    other => {
+                        return Err(bad(format!(
+                            "unknown sqlite URL option {other:?} (only mode=ro|rw|rwc)"
+                        )));
+                    }
+                }
+            }
+            return Ok(Self::SqliteFile {
+                path: PathBuf::from(percent_decode(path)),
+                read_only,
+            });
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self::Postgres);
@@ -109,8 +131,9 @@ pub fn redact_url(url: &str) -> String {
     )
 }
 
-/// The driver URL for an SQLite file: absolute, percent-encoded, opened read-write-create.
-pub(crate) fn sqlite_driver_url(path: &std::path::Path) -> String {
+/// The driver URL for an SQLite file: absolute, percent-encoded, opened read-write-create
+/// or read-only.
+pub(crate) fn sqlite_driver_url(path: &std::path::Path, read_only: bool) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut encoded = String::new();
     for byte in absolute.to_string_lossy().bytes() {
@@ -120,7 +143,8 @@ pub(crate) fn sqlite_driver_url(path: &std::path::Path) -> String {
             encoded.push_str(&format!("%{byte:02X}"));
         }
     }
-    format!("sqlite://{encoded}?mode=rwc")
+    let mode = if read_only { "ro" } else { "rwc" };
+    format!("sqlite://{encoded}?mode={mode}")
 }
 
 fn percent_decode(text: &str) -> String {
@@ -170,18 +194,27 @@ mod tests {
 
     #[test]
     fn the_engine_follows_the_url_scheme() {
+        let file = |path: &str, read_only| Target::SqliteFile {
+            path: PathBuf::from(path),
+            read_only,
+        };
         assert_eq!(
             Target::parse("sqlite://./gatehouse-data/db.sqlite").unwrap(),
-            Target::SqliteFile(PathBuf::from("./gatehouse-data/db.sqlite"))
+            file("./gatehouse-data/db.sqlite", false)
         );
         assert_eq!(
             Target::parse("sqlite:///var/lib/gh/db.sqlite?mode=rwc").unwrap(),
-            Target::SqliteFile(PathBuf::from("/var/lib/gh/db.sqlite"))
+            file("/var/lib/gh/db.sqlite", false)
+        );
+        assert_eq!(
+            Target::parse("sqlite:///var/lib/gh/db.sqlite?mode=ro").unwrap(),
+            file("/var/lib/gh/db.sqlite", true)
         );
         assert_eq!(
             Target::parse("sqlite:db%20file.sqlite").unwrap(),
-            Target::SqliteFile(PathBuf::from("db file.sqlite"))
+            file("db file.sqlite", false)
         );
+        assert!(Target::parse("sqlite:db.sqlite?journal=off").is_err());
         assert_eq!(
             Target::parse("sqlite::memory:").unwrap(),
             Target::SqliteMemory
@@ -197,7 +230,7 @@ mod tests {
 
     #[test]
     fn sqlite_driver_urls_are_absolute_and_escaped() {
-        let url = sqlite_driver_url(std::path::Path::new("/tmp/a b?#.sqlite"));
+        let url = sqlite_driver_url(std::path::Path::new("/tmp/a b?#.sqlite"), false);
         assert_eq!(url, "sqlite:///tmp/a%20b%3F%23.sqlite?mode=rwc");
     }
 }

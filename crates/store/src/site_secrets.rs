@@ -47,7 +47,7 @@ impl SiteSecrets for SqlStore {
         .bind(name)
         .bind(sealed)
         .bind(to_micros(now()))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         Ok(())

@@ -31,7 +31,11 @@ pub(crate) enum Engine {
 /// `Store`. Queries are written once with `$n` placeholders, which both engines accept.
 #[derive(Clone)]
 pub struct SqlStore {
+    /// Reads (and, on PostgreSQL, everything).
     pub(crate) pool: AnyPool,
+    /// Writes. On an SQLite file this is one connection: SQLite runs one writer at a time,
+    /// and writers queueing fairly in the pool beat writers polling in SQLite's busy handler.
+    pub(crate) writer: AnyPool,
     pub(crate) engine: Engine,
     pub(crate) sealer: Arc<Sealer>,
     url: Arc<str>,
@@ -59,15 +63,15 @@ impl SqlStore {
         let target = Target::parse(&options.url)?;
         let redacted = redact_url(&options.url);
         let (driver_url, engine) = match &target {
-            Target::SqliteFile(path) => {
-                prepare_sqlite_file(path)?;
-                (sqlite_driver_url(path), Engine::Sqlite)
+            Target::SqliteFile { path, read_only } => {
+                prepare_sqlite_file(path, *read_only)?;
+                (sqlite_driver_url(path, *read_only), Engine::Sqlite)
             }
             Target::SqliteMemory => ("sqlite::memory:".to_owned(), Engine::Sqlite),
             Target::Postgres => (options.url.clone(), Engine::Postgres),
         };
         let connect_failed = |e: &sqlx::Error| match &target {
-            Target::SqliteFile(path) => StoreError::SqliteOpen {
+            Target::SqliteFile { path, .. } => StoreError::SqliteOpen {
                 path: path.display().to_string(),
                 reason: reason(e),
             },
@@ -109,12 +113,23 @@ impl SqlStore {
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout);
         if engine == Engine::Sqlite {
-            pool_options = pool_options.after_connect(|conn, _meta| {
+            let read_only = matches!(
+                target,
+                Target::SqliteFile {
+                    read_only: true,
+                    ..
+                }
+            );
+            pool_options = pool_options.after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     // WAL lets readers run beside the writer; with synchronous=NORMAL a
                     // committed transaction survives a crash of the process (not of the OS).
+                    // A read-only connection cannot switch the journal mode; the file keeps
+                    // the WAL mode its writer set.
+                    if !read_only {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                    }
                     for pragma in [
-                        "PRAGMA journal_mode = WAL",
                         "PRAGMA synchronous = NORMAL",
                         "PRAGMA foreign_keys = ON",
                         "PRAGMA busy_timeout = 5000",
@@ -133,13 +148,25 @@ impl SqlStore {
                 .idle_timeout(None)
                 .max_lifetime(None);
         }
+        let writer_options = match target {
+            Target::SqliteFile { .. } => Some(pool_options.clone().max_connections(1)),
+            Target::SqliteMemory | Target::Postgres => None,
+        };
         let pool = pool_options
-            .connect_with(connect_options)
+            .connect_with(connect_options.clone())
             .await
             .map_err(|e| connect_failed(&e))?;
+        let writer = match writer_options {
+            Some(writer_options) => writer_options
+                .connect_with(connect_options)
+                .await
+                .map_err(|e| connect_failed(&e))?,
+            None => pool.clone(),
+        };
         tracing::debug!(url = %redacted, engine = ?engine, "store connected");
         Ok(Self {
             pool,
+            writer,
             engine,
             sealer: Arc::new(Sealer::new(&master_key)),
             url: redacted.into(),
@@ -150,7 +177,7 @@ impl SqlStore {
     /// instances at once.
     /// Refuses a database migrated by a newer gatehouse.
     pub async fn migrate(&self) -> Result<Migrated, StoreError> {
-        crate::migrate::run(&self.pool, self.engine, &self.url).await
+        crate::migrate::run(&self.writer, self.engine, &self.url).await
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -171,6 +198,7 @@ impl SqlStore {
     /// Closes every connection, waiting for queries in flight.
     /// Call on shutdown so SQLite checkpoints its WAL and PostgreSQL sees clean disconnects.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 
@@ -211,7 +239,7 @@ impl SqlStore {
     /// A transaction for a write: on SQLite it takes the write lock at `BEGIN`, so a
     /// read-then-write cannot fail half-way when another connection wrote in between.
     pub(crate) async fn write_tx(&self) -> DomainResult<Transaction<'static, Any>> {
-        begin_write(&self.pool, self.engine).await.map_err(db)
+        begin_write(&self.writer, self.engine).await.map_err(db)
     }
 }
 
@@ -227,12 +255,16 @@ pub(crate) async fn begin_write(
 }
 
 /// Creates the SQLite file's directory and the file itself, so that a permission problem is
-/// reported in the operating system's words rather than SQLite's "unable to open".
-fn prepare_sqlite_file(path: &std::path::Path) -> Result<(), StoreError> {
+/// reported in the operating system's words rather than SQLite's "unable to open"; a file
+/// opened read-only must exist.
+fn prepare_sqlite_file(path: &std::path::Path, read_only: bool) -> Result<(), StoreError> {
     let failed = |e: std::io::Error| StoreError::SqliteOpen {
         path: path.display().to_string(),
         reason: e.kind().to_string(),
     };
+    if read_only {
+        return std::fs::File::open(path).map(|_| ()).map_err(failed);
+    }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(failed)?;
     }

@@ -242,7 +242,7 @@ impl Users for SqlStore {
             .bind(hash.as_ref().map(PasswordHash::to_stored))
             .bind(to_micros(now()))
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         if updated.rows_affected() == 0 {

@@ -166,3 +166,66 @@ async fn the_sqlite_file_is_created_in_wal_mode_with_its_directory() {
         t.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_all_succeed() {
+    for t in stores().await {
+        let mut tasks = Vec::new();
+        for n in 0..40 {
+            let s = t.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let u = s
+                    .create_user(gatehouse_domain::NewUser::new(name(&format!("w{n}"))))
+                    .await?;
+                let patch = gatehouse_domain::UserPatch {
+                    email: Some(format!("w{n}@example.org")),
+                    ..Default::default()
+                };
+                s.update_user(u.id, patch).await?;
+                s.user(u.id).await
+            }));
+        }
+        for task in tasks {
+            let user = task.await.unwrap().unwrap().unwrap();
+            assert!(user.email.ends_with("@example.org"), "{}", t.label);
+        }
+        assert_eq!(t.store.count_users(None).await.unwrap(), 40, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_closed_store_reports_itself_unavailable() {
+    for t in stores().await {
+        t.store.close().await;
+        let err = t.store.ping().await.unwrap_err();
+        assert!(
+            matches!(err, gatehouse_domain::DomainError::Unavailable(_)),
+            "{}: {err:?}",
+            t.label
+        );
+        let err = t.store.count_users(None).await.unwrap_err();
+        assert!(err.is_store_failure(), "{}: {err:?}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_database_refuses_writes_but_still_reads() {
+    for t in stores().await {
+        user(&t.store, "before").await;
+        let read_only = t.read_only().await;
+        let err = read_only
+            .create_user(gatehouse_domain::NewUser::new(name("after")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, gatehouse_domain::DomainError::WriteRefused(_)),
+            "{}: {err:?}",
+            t.label
+        );
+        assert_eq!(read_only.count_users(None).await.unwrap(), 1, "{}", t.label);
+        read_only.close().await;
+        t.finish().await;
+    }
+}

@@ -37,6 +37,31 @@ impl TestStore {
             .expect("reopen")
     }
 
+    /// The same database opened again so that it refuses writes: SQLite with `?mode=ro`,
+    /// PostgreSQL with read-only transactions by default.
+    pub async fn read_only(&self) -> SqlStore {
+        match &self.pg {
+            None => {
+                let url = format!("{}?mode=ro", self.url);
+                SqlStore::connect(&StoreOptions::with_url(url), self.key.clone())
+                    .await
+                    .expect("reopen read-only")
+            }
+            Some((admin_url, name)) => {
+                let mut admin = AnyConnection::connect(admin_url).await.expect("pg admin");
+                admin
+                    .execute(
+                        format!("ALTER DATABASE {name} SET default_transaction_read_only = on")
+                            .as_str(),
+                    )
+                    .await
+                    .expect("make the database read-only");
+                let _ = admin.close().await;
+                self.reopen_with(self.key.clone()).await
+            }
+        }
+    }
+
     /// Closes the store and drops its PostgreSQL database.
     pub async fn finish(self) {
         self.store.close().await;
