@@ -8,6 +8,13 @@
 -- lines start with two dashes.
 -- Later issues add challenges, sessions, lockouts, CRM and PBX records in new migrations.
 
+-- Facts about the store itself. master_key_check holds a value sealed under the master key,
+-- so a start with another key fails at once rather than at the first secret read.
+CREATE TABLE store_meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
 CREATE TABLE users (
     id {{id}},
     username TEXT NOT NULL,

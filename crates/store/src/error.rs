@@ -71,6 +71,14 @@ pub enum StoreError {
         /// What the database said.
         reason: String,
     },
+    /// The master key is not the one this database's secrets were sealed with.
+    #[error(
+        "master key: not the key the secrets in {url} were sealed with; restore the original GATEHOUSE_MASTER_KEY or master.key"
+    )]
+    MasterKeyMismatch {
+        /// The URL, password redacted.
+        url: String,
+    },
     /// The master key is malformed.
     #[error("master key: {0}")]
     MasterKey(String),

@@ -16,6 +16,11 @@ use crate::migrate::Migrated;
 use crate::options::{Target, redact_url, sqlite_driver_url};
 use crate::{MasterKey, StoreError, StoreOptions};
 
+/// The `store_meta` row that proves which master key the database belongs to.
+const MASTER_KEY_CHECK: &str = "master_key_check";
+const MASTER_KEY_CHECK_AAD: &str = "meta:master_key_check";
+const MASTER_KEY_CHECK_VALUE: &[u8] = b"gatehouse master key check";
+
 /// The two engines behind one set of queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Engine {
@@ -176,8 +181,45 @@ impl SqlStore {
     /// Applies the pending schema migrations; safe to call on every start and from several
     /// instances at once.
     /// Refuses a database migrated by a newer gatehouse.
+    /// Also checks the master key (see [`SqlStore::check_master_key`]).
     pub async fn migrate(&self) -> Result<Migrated, StoreError> {
-        crate::migrate::run(&self.writer, self.engine, &self.url).await
+        let migrated = crate::migrate::run(&self.writer, self.engine, &self.url).await?;
+        self.check_master_key().await?;
+        Ok(migrated)
+    }
+
+    /// Confirms that the master key is the one this database's secrets are sealed with; on a
+    /// database that has no record of a key yet, records this one.
+    /// A lost or swapped key then stops startup with one clear line instead of failing every
+    /// later secret read; called by [`SqlStore::migrate`].
+    pub async fn check_master_key(&self) -> Result<(), StoreError> {
+        let query_error = |e: sqlx::Error| StoreError::Query {
+            url: self.url.to_string(),
+            reason: reason(&e),
+        };
+        sqlx::query(
+            "INSERT INTO store_meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(MASTER_KEY_CHECK)
+        .bind(
+            self.sealer
+                .seal(MASTER_KEY_CHECK_AAD, MASTER_KEY_CHECK_VALUE),
+        )
+        .execute(&self.writer)
+        .await
+        .map_err(query_error)?;
+        let row = sqlx::query("SELECT value FROM store_meta WHERE name = $1")
+            .bind(MASTER_KEY_CHECK)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_error)?;
+        let sealed: String = row.try_get("value").map_err(query_error)?;
+        match self.sealer.open(MASTER_KEY_CHECK_AAD, &sealed) {
+            Ok(value) if value == MASTER_KEY_CHECK_VALUE => Ok(()),
+            _ => Err(StoreError::MasterKeyMismatch {
+                url: self.url.to_string(),
+            }),
+        }
     }
 
     /// `"sqlite"` or `"postgres"`.

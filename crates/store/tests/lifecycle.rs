@@ -229,3 +229,45 @@ async fn a_read_only_database_refuses_writes_but_still_reads() {
         t.finish().await;
     }
 }
+
+/// Run by hand: `cargo test -p gatehouse-store --release -- --ignored --nocapture seeding_a_million`.
+#[tokio::test]
+#[ignore = "takes seconds in release and minutes in debug; a benchmark aid, run by hand"]
+async fn seeding_a_million_users_takes_seconds() {
+    for t in stores().await {
+        let hash = PasswordHash::legacy_sha1(&"d".repeat(40), None).unwrap();
+        let started = std::time::Instant::now();
+        let created = t
+            .store
+            .seed_users("m", 1_000_000, Some(hash))
+            .await
+            .unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(created, 1_000_000, "{}", t.label);
+        println!("{}: seeded {created} users in {elapsed:.1?}", t.label);
+        t.store.integrity_check().await.unwrap();
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn starting_with_another_master_key_is_refused_at_migration() {
+    for t in stores().await {
+        let other = t.reopen_with(MasterKey::generate()).await;
+        let err = other.migrate().await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::MasterKeyMismatch { .. }),
+            "{}: {err}",
+            t.label
+        );
+        assert!(
+            err.to_string().starts_with("master key: not the key"),
+            "{err}"
+        );
+        other.close().await;
+        let same = t.reopen_with(t.key.clone()).await;
+        same.migrate().await.unwrap();
+        same.close().await;
+        t.finish().await;
+    }
+}
