@@ -100,7 +100,7 @@ impl Credentials for SqlStore {
         }
         let sealed = self
             .sealer
-            .seal(&aad(&new.public_id), new.secret.expose().as_bytes());
+            .seal(&aad(&new.public_id), new.secret.expose().as_bytes())?;
         let row = sqlx::query(concat!(
             "INSERT INTO credentials (kind, owner_id, public_id, label, secret_sealed, secret_hash, \
              allowed_cidrs, expires_at, created_at) \
@@ -230,7 +230,7 @@ impl Credentials for SqlStore {
             .ok_or(DomainError::CredentialIdNotFound(id))?;
         let sealed = self
             .sealer
-            .seal(&aad(&current.public_id), secret.expose().as_bytes());
+            .seal(&aad(&current.public_id), secret.expose().as_bytes())?;
         let row = sqlx::query(concat!(
             "UPDATE credentials SET secret_sealed = $1, secret_hash = $2, rotated_at = $3 \
              WHERE id = $4 AND revoked_at IS NULL RETURNING ",

@@ -130,6 +130,16 @@ pub(crate) struct Sealer {
 #[derive(Debug)]
 pub(crate) struct Unreadable;
 
+/// A value too long to seal.
+#[derive(Debug)]
+pub(crate) struct TooLong;
+
+impl From<TooLong> for gatehouse_domain::DomainError {
+    fn from(_: TooLong) -> Self {
+        Self::invalid("secret", "is too long to encrypt")
+    }
+}
+
 impl Sealer {
     pub(crate) fn new(key: &MasterKey) -> Self {
         Self {
@@ -140,7 +150,7 @@ impl Sealer {
     /// Encrypts `plain` with a fresh random nonce; `aad` names the row (`credential:<public id>`,
     /// `site:<name>`) so a ciphertext copied onto another row does not decrypt there.
     /// Returns base64 of nonce ‖ ciphertext ‖ tag.
-    pub(crate) fn seal(&self, aad: &str, plain: &[u8]) -> String {
+    pub(crate) fn seal(&self, aad: &str, plain: &[u8]) -> Result<String, TooLong> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = self
@@ -153,11 +163,11 @@ impl Sealer {
                 },
             )
             // XChaCha20-Poly1305 only fails for messages of 256 GiB and more.
-            .unwrap_or_default();
+            .map_err(|_| TooLong)?;
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
-        STANDARD.encode(out)
+        Ok(STANDARD.encode(out))
     }
 
     /// Decrypts what [`Sealer::seal`] wrote for the same `aad`.
@@ -227,7 +237,7 @@ mod tests {
     #[test]
     fn a_sealed_value_opens_only_with_its_key_and_its_row() {
         let sealer = Sealer::new(&MasterKey::generate());
-        let sealed = sealer.seal("site:forma_secret", b"hunter2");
+        let sealed = sealer.seal("site:forma_secret", b"hunter2").unwrap();
         assert_eq!(
             sealer.open("site:forma_secret", &sealed).unwrap(),
             b"hunter2"
@@ -238,6 +248,9 @@ mod tests {
                 .open("site:forma_secret", &sealed)
                 .is_err()
         );
-        assert_ne!(sealer.seal("site:forma_secret", b"hunter2"), sealed);
+        assert_ne!(
+            sealer.seal("site:forma_secret", b"hunter2").unwrap(),
+            sealed
+        );
     }
 }

@@ -81,6 +81,11 @@ pub(crate) async fn run(pool: &AnyPool, engine: Engine, url: &str) -> Result<Mig
     .persistent(false)
     .execute(pool)
     .await
+    .or_else(|e| match crate::error::classify(&e) {
+        // PostgreSQL: another instance created it at the same moment.
+        crate::error::Failure::Unique => Ok(Default::default()),
+        _ => Err(e),
+    })
     .map_err(query_error)?;
     let mut version = current_version(pool).await.map_err(query_error)?;
     if version > latest_version() {

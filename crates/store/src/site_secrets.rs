@@ -38,7 +38,7 @@ impl SiteSecrets for SqlStore {
         if name.trim().is_empty() {
             return Err(DomainError::invalid("name", "must not be empty"));
         }
-        let sealed = self.sealer.seal(&aad(name), value.expose().as_bytes());
+        let sealed = self.sealer.seal(&aad(name), value.expose().as_bytes())?;
         sqlx::query(
             "INSERT INTO site_secrets (name, secret_sealed, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET secret_sealed = excluded.secret_sealed, \

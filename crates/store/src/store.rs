@@ -203,7 +203,10 @@ impl SqlStore {
         .bind(MASTER_KEY_CHECK)
         .bind(
             self.sealer
-                .seal(MASTER_KEY_CHECK_AAD, MASTER_KEY_CHECK_VALUE),
+                .seal(MASTER_KEY_CHECK_AAD, MASTER_KEY_CHECK_VALUE)
+                .map_err(|_| StoreError::MasterKeyMismatch {
+                    url: self.url.to_string(),
+                })?,
         )
         .execute(&self.writer)
         .await

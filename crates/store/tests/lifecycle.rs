@@ -3,7 +3,7 @@
 use gatehouse_domain::{Health, Page, PasswordHash, Users};
 use gatehouse_store::{MasterKey, SqlStore, StoreError, StoreOptions};
 
-use crate::support::{name, stores, user};
+use crate::support::{name, stores, unmigrated_stores, user};
 
 #[tokio::test]
 async fn a_fresh_store_answers_pings_and_passes_its_integrity_check() {
@@ -268,6 +268,34 @@ async fn starting_with_another_master_key_is_refused_at_migration() {
         let same = t.reopen_with(t.key.clone()).await;
         same.migrate().await.unwrap();
         same.close().await;
+        t.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_migrating_one_database_at_once_all_succeed() {
+    for t in unmigrated_stores().await {
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let store = t.reopen_with(t.key.clone()).await;
+            tasks.push(tokio::spawn(async move {
+                let result = store.migrate().await;
+                store.close().await;
+                result
+            }));
+        }
+        let mut applied = 0;
+        for task in tasks {
+            let migrated = task.await.unwrap().unwrap();
+            assert_eq!(migrated.version, 1, "{}", t.label);
+            applied += migrated.applied.len();
+        }
+        assert_eq!(
+            applied, 1,
+            "{}: exactly one instance applies each migration",
+            t.label
+        );
+        user(&t.store, "after").await;
         t.finish().await;
     }
 }

@@ -76,8 +76,17 @@ impl TestStore {
     }
 }
 
-/// A fresh SQLite store, and a fresh PostgreSQL one if `GATEHOUSE_TEST_PG_URL` is set.
+/// A fresh migrated SQLite store, and a fresh PostgreSQL one if `GATEHOUSE_TEST_PG_URL` is set.
 pub async fn stores() -> Vec<TestStore> {
+    let out = unmigrated_stores().await;
+    for t in &out {
+        t.store.migrate().await.expect("migrate");
+    }
+    out
+}
+
+/// Like [`stores`], with empty databases that have not been migrated.
+pub async fn unmigrated_stores() -> Vec<TestStore> {
     sqlx::any::install_default_drivers();
     let mut out = vec![sqlite().await];
     if let Ok(admin_url) = std::env::var(PG_URL_VAR) {
@@ -96,7 +105,6 @@ async fn sqlite() -> TestStore {
     let store = SqlStore::connect(&StoreOptions::with_url(&url), key.clone())
         .await
         .expect("open sqlite");
-    store.migrate().await.expect("migrate sqlite");
     TestStore {
         store,
         label: "sqlite",
@@ -125,7 +133,6 @@ async fn postgres(admin_url: &str) -> TestStore {
     let store = SqlStore::connect(&StoreOptions::with_url(&url), key.clone())
         .await
         .expect("open postgres");
-    store.migrate().await.expect("migrate postgres");
     TestStore {
         store,
         label: "postgres",
