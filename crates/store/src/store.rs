@@ -91,68 +91,10 @@ impl SqlStore {
                 reason: reason(&e),
             })?;
 
-        // One plain connection first: the pool would retry a refused connection until its
-        // timeout and then report only "timed out", hiding the reason an operator needs.
-        let deadline = Instant::now() + options.connect_wait;
-        loop {
-            let attempt = tokio::time::timeout(
-                options.acquire_timeout.max(Duration::from_secs(1)),
-                AnyConnection::connect_with(&connect_options),
-            )
+        wait_for_database(&connect_options, options, &redacted)
             .await
-            .unwrap_or(Err(sqlx::Error::PoolTimedOut));
-            match attempt {
-                Ok(conn) => {
-                    let _ = conn.close().await;
-                    break;
-                }
-                Err(e) if Instant::now() < deadline => {
-                    tracing::info!(url = %redacted, reason = %reason(&e), "database not reachable yet; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-                Err(e) => return Err(connect_failed(&e)),
-            }
-        }
-
-        let mut pool_options = AnyPoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .acquire_timeout(options.acquire_timeout);
-        if engine == Engine::Sqlite {
-            let read_only = matches!(
-                target,
-                Target::SqliteFile {
-                    read_only: true,
-                    ..
-                }
-            );
-            pool_options = pool_options.after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers run beside the writer; with synchronous=NORMAL a
-                    // committed transaction survives a crash of the process (not of the OS).
-                    // A read-only connection cannot switch the journal mode; the file keeps
-                    // the WAL mode its writer set.
-                    if !read_only {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                    }
-                    for pragma in [
-                        "PRAGMA synchronous = NORMAL",
-                        "PRAGMA foreign_keys = ON",
-                        "PRAGMA busy_timeout = 5000",
-                    ] {
-                        conn.execute(pragma).await?;
-                    }
-                    Ok(())
-                })
-            });
-        }
-        if target == Target::SqliteMemory {
-            // A private in-memory database lives as long as its one connection.
-            pool_options = pool_options
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None);
-        }
+            .map_err(|e| connect_failed(&e))?;
+        let pool_options = pool_options(&target, options);
         let writer_options = match target {
             Target::SqliteFile { .. } => Some(pool_options.clone().max_connections(1)),
             Target::SqliteMemory | Target::Postgres => None,
@@ -286,6 +228,80 @@ impl SqlStore {
     pub(crate) async fn write_tx(&self) -> DomainResult<Transaction<'static, Any>> {
         begin_write(&self.writer, self.engine).await.map_err(db)
     }
+}
+
+/// Opens one plain connection, retrying until `options.connect_wait` has passed.
+/// The pool would retry a refused connection until its timeout and then report only
+/// "timed out", hiding the reason an operator needs.
+async fn wait_for_database(
+    connect_options: &AnyConnectOptions,
+    options: &StoreOptions,
+    redacted: &str,
+) -> Result<(), sqlx::Error> {
+    let deadline = Instant::now() + options.connect_wait;
+    loop {
+        let attempt = tokio::time::timeout(
+            options.acquire_timeout.max(Duration::from_secs(1)),
+            AnyConnection::connect_with(connect_options),
+        )
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut));
+        match attempt {
+            Ok(conn) => {
+                let _ = conn.close().await;
+                return Ok(());
+            }
+            Err(e) if Instant::now() < deadline => {
+                tracing::info!(url = %redacted, reason = %reason(&e), "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The pool settings for a target: SQLite connections get their pragmas as they open.
+fn pool_options(target: &Target, options: &StoreOptions) -> AnyPoolOptions {
+    let mut pool_options = AnyPoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .acquire_timeout(options.acquire_timeout);
+    if matches!(target, Target::SqliteFile { .. } | Target::SqliteMemory) {
+        let read_only = matches!(
+            target,
+            Target::SqliteFile {
+                read_only: true,
+                ..
+            }
+        );
+        pool_options = pool_options.after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer; with synchronous=NORMAL a
+                // committed transaction survives a crash of the process (not of the OS).
+                // A read-only connection cannot switch the journal mode; the file keeps
+                // the WAL mode its writer set.
+                if !read_only {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                }
+                for pragma in [
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA busy_timeout = 5000",
+                ] {
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        });
+    }
+    if *target == Target::SqliteMemory {
+        // A private in-memory database lives as long as its one connection.
+        pool_options = pool_options
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+    }
+    pool_options
 }
 
 /// Begins a write transaction on `pool` (see [`SqlStore::write_tx`]).
