@@ -299,3 +299,18 @@ async fn instances_migrating_one_database_at_once_all_succeed() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_database_that_stays_down_is_retried_for_the_connect_wait_then_reported() {
+    let options = StoreOptions {
+        url: "postgres://gh:pw@127.0.0.1:1/gh".into(),
+        connect_wait: std::time::Duration::from_millis(1_200),
+        ..StoreOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let err = SqlStore::connect(&options, MasterKey::generate())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1_200));
+    assert!(err.to_string().ends_with("(connection refused)"), "{err}");
+}
