@@ -314,3 +314,85 @@ async fn a_database_that_stays_down_is_retried_for_the_connect_wait_then_reporte
     assert!(started.elapsed() >= std::time::Duration::from_millis(1_200));
     assert!(err.to_string().ends_with("(connection refused)"), "{err}");
 }
+
+/// Set in the child process of the crash test: the SQLite URL to write to until it aborts.
+const CRASH_CHILD_VAR: &str = "GATEHOUSE_STORE_CRASH_CHILD_URL";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_a_crash_of_the_process() {
+    if let Ok(url) = std::env::var(CRASH_CHILD_VAR) {
+        // The child: write, report each acknowledged write, and die mid-flight.
+        let key = MasterKey::from_base64(&std::env::var("GATEHOUSE_MASTER_KEY").unwrap()).unwrap();
+        let store = SqlStore::connect(&StoreOptions::with_url(url), key)
+            .await
+            .unwrap();
+        let mut writers = Vec::new();
+        for w in 0..4 {
+            let store = store.clone();
+            writers.push(tokio::spawn(async move {
+                for n in 0.. {
+                    let username = format!("crash{w}x{n}");
+                    store
+                        .create_user(gatehouse_domain::NewUser::new(name(&username)))
+                        .await
+                        .unwrap();
+                    println!("acked {username}");
+                }
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        std::process::abort();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("crash.sqlite").display());
+    let key = MasterKey::generate();
+    let store = SqlStore::connect(&StoreOptions::with_url(&url), key.clone())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    store.close().await;
+
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "lifecycle::acknowledged_writes_survive_a_crash_of_the_process",
+            "--nocapture",
+        ])
+        .env(CRASH_CHILD_VAR, &url)
+        .env("GATEHOUSE_MASTER_KEY", key.to_base64())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the child was meant to crash");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let acked: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("acked "))
+        .collect();
+    assert!(
+        acked.len() > 10,
+        "too few writes before the crash: {}",
+        acked.len()
+    );
+
+    let store = SqlStore::connect(&StoreOptions::with_url(&url), key)
+        .await
+        .unwrap();
+    store.integrity_check().await.unwrap();
+    for username in &acked {
+        assert!(
+            store
+                .user_by_username(&name(username))
+                .await
+                .unwrap()
+                .is_some(),
+            "{username} was acknowledged but lost"
+        );
+    }
+    let stored = store.count_users(None).await.unwrap();
+    assert!(stored >= acked.len() as u64);
+    println!(
+        "{} acknowledged, {stored} stored after the crash",
+        acked.len()
+    );
+    store.close().await;
+}
