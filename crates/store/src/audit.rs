@@ -1,0 +1,96 @@
+//! The [`Audit`] port: one row per authentication decision and per write.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gatehouse_domain::{Audit, AuditEvent, AuditQuery, DomainResult, Outcome, StoredAuditEvent};
+use sqlx::any::AnyRow;
+
+use crate::SqlStore;
+use crate::error::{corrupt, db};
+use crate::rows::{get, time, to_micros, to_micros_opt, unreadable};
+
+fn event_from_row(row: &AnyRow) -> DomainResult<StoredAuditEvent> {
+    let outcome: String = get(row, "outcome")?;
+    let ip: Option<String> = get(row, "ip")?;
+    Ok(StoredAuditEvent {
+        id: get(row, "id")?,
+        event: AuditEvent {
+            at: time(row, "at")?,
+            request_id: get(row, "request_id")?,
+            dialect: get(row, "dialect")?,
+            scheme: get(row, "scheme")?,
+            operation: get(row, "operation")?,
+            principal: get(row, "principal")?,
+            ip: ip
+                .map(|ip| ip.parse().map_err(|e| corrupt("ip", e)))
+                .transpose()?,
+            outcome: Outcome::parse(&outcome).map_err(|e| unreadable("outcome", e))?,
+            reason: get(row, "reason")?,
+        },
+    })
+}
+
+/// The search key of a principal: ASCII-lowercased, as usernames compare.
+fn fold(principal: &str) -> String {
+    principal.to_ascii_lowercase()
+}
+
+#[async_trait]
+impl Audit for SqlStore {
+    async fn record(&self, event: AuditEvent) -> DomainResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (at, request_id, dialect, scheme, operation, principal, \
+             principal_folded, ip, outcome, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(to_micros(event.at))
+        .bind(event.request_id)
+        .bind(event.dialect)
+        .bind(event.scheme)
+        .bind(event.operation)
+        .bind(event.principal.clone())
+        .bind(event.principal.as_deref().map(fold))
+        .bind(event.ip.map(|ip| ip.to_string()))
+        .bind(event.outcome.as_str())
+        .bind(event.reason)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    /// Newest first (by time, then by id); a `limit` of 0 means no limit.
+    async fn audit_events(&self, query: AuditQuery) -> DomainResult<Vec<StoredAuditEvent>> {
+        let limit = if query.limit == 0 {
+            i64::MAX
+        } else {
+            i64::from(query.limit)
+        };
+        sqlx::query(
+            "SELECT id, at, request_id, dialect, scheme, operation, principal, ip, outcome, reason \
+             FROM audit_events \
+             WHERE ($1 IS NULL OR at >= $1) AND ($2 IS NULL OR principal_folded = $2) \
+             AND ($3 IS NULL OR outcome = $3) \
+             ORDER BY at DESC, id DESC LIMIT $4",
+        )
+        .bind(to_micros_opt(query.since))
+        .bind(query.principal.as_deref().map(fold))
+        .bind(query.outcome.map(Outcome::as_str))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(event_from_row)
+        .collect()
+    }
+
+    async fn purge_audit(&self, before: DateTime<Utc>) -> DomainResult<u64> {
+        let deleted = sqlx::query("DELETE FROM audit_events WHERE at < $1")
+            .bind(to_micros(before))
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(deleted.rows_affected())
+    }
+}

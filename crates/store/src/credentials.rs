@@ -1,0 +1,286 @@
+//! The [`Credentials`] port: secrets sealed under the master key beside a SHA-256 lookup
+//! hash (D12).
+
+use async_trait::async_trait;
+use gatehouse_domain::{
+    Credential, CredentialFilter, CredentialId, CredentialKind, Credentials, DomainError,
+    DomainResult, NewCredential, Secret, UserId,
+};
+use ipnet::IpNet;
+use sqlx::any::AnyRow;
+use subtle::ConstantTimeEq;
+
+use crate::SqlStore;
+use crate::crypto::lookup_hash;
+use crate::error::{Failure, classify, corrupt, db, unique_or};
+use crate::rows::{get, now, time, time_opt, to_micros, to_micros_opt, unreadable};
+
+macro_rules! credential_columns {
+    () => {
+        "id, kind, owner_id, public_id, label, allowed_cidrs, expires_at, revoked_at, \
+         created_at, rotated_at"
+    };
+}
+
+/// The associated data a credential's secret is sealed with: a sealed secret copied onto
+/// another credential's row does not open there.
+fn aad(public_id: &str) -> String {
+    format!("credential:{public_id}")
+}
+
+fn cidrs_to_text(cidrs: &[IpNet]) -> String {
+    cidrs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn cidrs_from_text(text: &str) -> DomainResult<Vec<IpNet>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|e| corrupt("allowed_cidrs", e)))
+        .collect()
+}
+
+fn credential_from_row(row: &AnyRow) -> DomainResult<Credential> {
+    let kind: String = get(row, "kind")?;
+    let cidrs: String = get(row, "allowed_cidrs")?;
+    Ok(Credential {
+        id: CredentialId(get(row, "id")?),
+        kind: CredentialKind::parse(&kind).map_err(|e| unreadable("kind", e))?,
+        owner: UserId(get(row, "owner_id")?),
+        public_id: get(row, "public_id")?,
+        label: get(row, "label")?,
+        allowed_cidrs: cidrs_from_text(&cidrs)?,
+        expires_at: time_opt(row, "expires_at")?,
+        revoked_at: time_opt(row, "revoked_at")?,
+        created_at: time(row, "created_at")?,
+        rotated_at: time_opt(row, "rotated_at")?,
+    })
+}
+
+impl SqlStore {
+    /// Opens a sealed credential secret.
+    fn open_credential_secret(&self, public_id: &str, sealed: &str) -> DomainResult<Secret> {
+        let label = aad(public_id);
+        self.sealer
+            .open(&label, sealed)
+            .ok()
+            .and_then(|plain| String::from_utf8(plain).ok())
+            .map(Secret::new)
+            .ok_or(DomainError::SecretUnreadable(label))
+    }
+
+    async fn credential_where(&self, id: CredentialId) -> DomainResult<Option<Credential>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(credential_from_row)
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl Credentials for SqlStore {
+    async fn issue_credential(&self, new: NewCredential) -> DomainResult<Credential> {
+        if new.public_id.trim().is_empty() {
+            return Err(DomainError::invalid("public_id", "must not be empty"));
+        }
+        if new.secret.is_empty() {
+            return Err(DomainError::invalid("secret", "must not be empty"));
+        }
+        let sealed = self
+            .sealer
+            .seal(&aad(&new.public_id), new.secret.expose().as_bytes())?;
+        let row = sqlx::query(concat!(
+            "INSERT INTO credentials (kind, owner_id, public_id, label, secret_sealed, secret_hash, \
+             allowed_cidrs, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
+            credential_columns!()
+        ))
+        .bind(new.kind.as_str())
+        .bind(new.owner.0)
+        .bind(&new.public_id)
+        .bind(&new.label)
+        .bind(sealed)
+        .bind(lookup_hash(new.secret.expose()))
+        .bind(cidrs_to_text(&new.allowed_cidrs))
+        .bind(to_micros_opt(new.expires_at))
+        .bind(to_micros(now()))
+        .fetch_one(&self.writer)
+        .await
+        .map_err(|e| {
+            if classify(&e) == Failure::ForeignKey {
+                return DomainError::UserNotFound(new.owner);
+            }
+            unique_or(e, || {
+                DomainError::invalid(
+                    "public_id",
+                    format!("{:?} is already used by another credential", new.public_id),
+                )
+            })
+        })?;
+        credential_from_row(&row)
+    }
+
+    async fn credential(&self, public_id: &str) -> DomainResult<Option<Credential>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE public_id = $1"
+        ))
+        .bind(public_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(credential_from_row)
+        .transpose()
+    }
+
+    async fn credential_by_id(&self, id: CredentialId) -> DomainResult<Option<Credential>> {
+        self.credential_where(id).await
+    }
+
+    async fn list_credentials(&self, filter: CredentialFilter) -> DomainResult<Vec<Credential>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE ($1 IS NULL OR owner_id = $1) AND ($2 IS NULL OR kind = $2) \
+             AND ($3 = 1 OR revoked_at IS NULL) ORDER BY id"
+        ))
+        .bind(filter.owner.map(|o| o.0))
+        .bind(filter.kind.map(CredentialKind::as_str))
+        .bind(i64::from(filter.include_revoked))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(credential_from_row)
+        .collect()
+    }
+
+    async fn find_by_secret(
+        &self,
+        kind: CredentialKind,
+        secret: &Secret,
+    ) -> DomainResult<Option<Credential>> {
+        let hash = lookup_hash(secret.expose());
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            credential_columns!(),
+            ", secret_hash, secret_sealed FROM credentials \
+             WHERE kind = $1 AND secret_hash = $2 ORDER BY id"
+        ))
+        .bind(kind.as_str())
+        .bind(&hash)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        for row in &rows {
+            // The index found the row; confirm in constant time, first the hash, then the
+            // decrypted secret itself, so a row edited to carry another hash does not match.
+            let stored_hash: String = get(row, "secret_hash")?;
+            if !bool::from(stored_hash.as_bytes().ct_eq(hash.as_bytes())) {
+                continue;
+            }
+            let credential = credential_from_row(row)?;
+            let sealed: String = get(row, "secret_sealed")?;
+            let stored = self.open_credential_secret(&credential.public_id, &sealed)?;
+            if secret.ct_eq(stored.expose()) {
+                return Ok(Some(credential));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn reveal(&self, id: CredentialId) -> DomainResult<Secret> {
+        let row = sqlx::query("SELECT public_id, secret_sealed FROM credentials WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(DomainError::CredentialIdNotFound(id))?;
+        let public_id: String = get(&row, "public_id")?;
+        let sealed: String = get(&row, "secret_sealed")?;
+        self.open_credential_secret(&public_id, &sealed)
+    }
+
+    async fn rotate_credential(
+        &self,
+        id: CredentialId,
+        secret: Secret,
+    ) -> DomainResult<Credential> {
+        if secret.is_empty() {
+            return Err(DomainError::invalid("secret", "must not be empty"));
+        }
+        // The public id never changes, so it can be read before the write.
+        let current = self
+            .credential_where(id)
+            .await?
+            .ok_or(DomainError::CredentialIdNotFound(id))?;
+        let sealed = self
+            .sealer
+            .seal(&aad(&current.public_id), secret.expose().as_bytes())?;
+        let row = sqlx::query(concat!(
+            "UPDATE credentials SET secret_sealed = $1, secret_hash = $2, rotated_at = $3 \
+             WHERE id = $4 AND revoked_at IS NULL RETURNING ",
+            credential_columns!()
+        ))
+        .bind(sealed)
+        .bind(lookup_hash(secret.expose()))
+        .bind(to_micros(now()))
+        .bind(id.0)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(db)?;
+        match row {
+            Some(row) => credential_from_row(&row),
+            None if self.credential_where(id).await?.is_some() => Err(DomainError::invalid(
+                "credential",
+                format!("{} is revoked; issue a new one", current.public_id),
+            )),
+            None => Err(DomainError::CredentialIdNotFound(id)),
+        }
+    }
+
+    async fn revoke_credential(&self, id: CredentialId) -> DomainResult<Credential> {
+        // Revoking twice keeps the first revocation time.
+        sqlx::query(concat!(
+            "UPDATE credentials SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING ",
+            credential_columns!()
+        ))
+        .bind(to_micros(now()))
+        .bind(id.0)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(credential_from_row)
+        .transpose()?
+        .ok_or(DomainError::CredentialIdNotFound(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_networks_round_trip_through_their_stored_text() {
+        let cidrs: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        assert_eq!(cidrs_to_text(&cidrs), "10.0.0.0/8,::1/128");
+        assert_eq!(cidrs_from_text("10.0.0.0/8,::1/128").unwrap(), cidrs);
+        assert!(cidrs_from_text("").unwrap().is_empty());
+        assert!(cidrs_from_text("nonsense").is_err());
+    }
+}

@@ -1,0 +1,47 @@
+//! gatehouse's store: every port of [`gatehouse_domain`] on sqlx, over an embedded SQLite
+//! file (the default) or PostgreSQL (several instances behind a load balancer).
+//!
+//! The engine follows the URL's scheme at runtime (`sqlite://PATH`, `sqlite://PATH?mode=ro`,
+//! `sqlite::memory:`, `postgres://…`/`postgresql://…`); one set of queries with `$n`
+//! placeholders serves both through sqlx's Any driver. Timestamps are stored as integer Unix
+//! microseconds (UTC), flags as 0/1. On an SQLite file (WAL, `synchronous=NORMAL`, foreign
+//! keys on, 5 s busy timeout) writes go through one connection and reads through the pool.
+//!
+//! Tables (migration 1): `store_meta`, `users`, `external_ids`, `extra_fields`,
+//! `extra_values`, `courses`, `enrolments`, `credentials`, `site_secrets`, `audit_events`,
+//! and the runner's `schema_migrations`.
+//! Secrets are sealed with XChaCha20-Poly1305 under a [`MasterKey`] kept outside the
+//! database, beside a SHA-256 lookup hash (D12). sqlx errors become
+//! [`gatehouse_domain::DomainError`]s in one module and nowhere else; startup failures are
+//! [`StoreError`]s whose message names the setting to fix.
+//!
+//! ```no_run
+//! # async fn start() -> Result<(), gatehouse_store::StoreError> {
+//! use gatehouse_store::{MasterKey, SqlStore, StoreOptions};
+//! let (key, _created) = MasterKey::load_or_create("./gatehouse-data/master.key".as_ref())?;
+//! let store = SqlStore::connect(&StoreOptions::default(), key).await?;
+//! store.migrate().await?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod attributes;
+mod audit;
+mod courses;
+mod credentials;
+mod crypto;
+mod enrolments;
+mod error;
+mod migrate;
+mod options;
+mod rows;
+mod seed;
+mod site_secrets;
+mod store;
+mod users;
+
+pub use crypto::MasterKey;
+pub use error::StoreError;
+pub use migrate::Migrated;
+pub use options::{StoreOptions, redact_url};
+pub use store::SqlStore;

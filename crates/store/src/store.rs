@@ -1,0 +1,351 @@
+//! [`SqlStore`]: the connection pool, the master key, startup and health.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use gatehouse_domain::{DomainError, DomainResult, Health};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
+
+use crate::crypto::Sealer;
+use crate::error::{db, reason};
+use crate::migrate::Migrated;
+use crate::options::{Target, redact_url, sqlite_driver_url};
+use crate::{MasterKey, StoreError, StoreOptions};
+
+/// The `store_meta` row that proves which master key the database belongs to.
+const MASTER_KEY_CHECK: &str = "master_key_check";
+const MASTER_KEY_CHECK_AAD: &str = "meta:master_key_check";
+const MASTER_KEY_CHECK_VALUE: &[u8] = b"gatehouse master key check";
+
+/// The two engines behind one set of queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Engine {
+    /// SQLite, embedded.
+    Sqlite,
+    /// PostgreSQL, for several instances behind a load balancer.
+    Postgres,
+}
+
+/// The store: every port of the domain over one sqlx pool, SQLite or PostgreSQL.
+///
+/// Cheap to clone (the pool and key are shared); what the server's `AppState` holds as its
+/// `Store`. Queries are written once with `$n` placeholders, which both engines accept.
+#[derive(Clone)]
+pub struct SqlStore {
+    /// Reads (and, on PostgreSQL, everything).
+    pub(crate) pool: AnyPool,
+    /// Writes. On an SQLite file this is one connection: SQLite runs one writer at a time,
+    /// and writers queueing fairly in the pool beat writers polling in SQLite's busy handler.
+    pub(crate) writer: AnyPool,
+    pub(crate) engine: Engine,
+    pub(crate) sealer: Arc<Sealer>,
+    url: Arc<str>,
+}
+
+impl fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("engine", &self.engine)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqlStore {
+    /// Opens the database named by `options.url` and keeps `master_key` for the secrets.
+    /// An SQLite file is created (with its directory) if missing and put in WAL mode; a
+    /// PostgreSQL server is retried for `options.connect_wait`. Does not migrate: call
+    /// [`SqlStore::migrate`].
+    pub async fn connect(
+        options: &StoreOptions,
+        master_key: MasterKey,
+    ) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let target = Target::parse(&options.url)?;
+        let redacted = redact_url(&options.url);
+        let (driver_url, engine) = match &target {
+            Target::SqliteFile { path, read_only } => {
+                prepare_sqlite_file(path, *read_only)?;
+                (sqlite_driver_url(path, *read_only), Engine::Sqlite)
+            }
+            Target::SqliteMemory => ("sqlite::memory:".to_owned(), Engine::Sqlite),
+            Target::Postgres => (options.url.clone(), Engine::Postgres),
+        };
+        let connect_failed = |e: &sqlx::Error| match &target {
+            Target::SqliteFile { path, .. } => StoreError::SqliteOpen {
+                path: path.display().to_string(),
+                reason: reason(e),
+            },
+            _ => StoreError::Connect {
+                url: redacted.clone(),
+                reason: reason(e),
+            },
+        };
+        let connect_options =
+            AnyConnectOptions::from_str(&driver_url).map_err(|e| StoreError::BadUrl {
+                url: redacted.clone(),
+                reason: reason(&e),
+            })?;
+
+        wait_for_database(&connect_options, options, &redacted)
+            .await
+            .map_err(|e| connect_failed(&e))?;
+        let pool_options = pool_options(&target, options);
+        let writer_options = match target {
+            Target::SqliteFile { .. } => Some(pool_options.clone().max_connections(1)),
+            Target::SqliteMemory | Target::Postgres => None,
+        };
+        let pool = pool_options
+            .connect_with(connect_options.clone())
+            .await
+            .map_err(|e| connect_failed(&e))?;
+        let writer = match writer_options {
+            Some(writer_options) => writer_options
+                .connect_with(connect_options)
+                .await
+                .map_err(|e| connect_failed(&e))?,
+            None => pool.clone(),
+        };
+        tracing::debug!(url = %redacted, engine = ?engine, "store connected");
+        Ok(Self {
+            pool,
+            writer,
+            engine,
+            sealer: Arc::new(Sealer::new(&master_key)),
+            url: redacted.into(),
+        })
+    }
+
+    /// Applies the pending schema migrations; safe to call on every start and from several
+    /// instances at once.
+    /// Refuses a database migrated by a newer gatehouse.
+    /// Also checks the master key (see [`SqlStore::check_master_key`]).
+    pub async fn migrate(&self) -> Result<Migrated, StoreError> {
+        let migrated = crate::migrate::run(&self.writer, self.engine, &self.url).await?;
+        self.check_master_key().await?;
+        Ok(migrated)
+    }
+
+    /// Confirms that the master key is the one this database's secrets are sealed with; on a
+    /// database that has no record of a key yet, records this one.
+    /// A lost or swapped key then stops startup with one clear line instead of failing every
+    /// later secret read; called by [`SqlStore::migrate`].
+    pub async fn check_master_key(&self) -> Result<(), StoreError> {
+        let query_error = |e: sqlx::Error| StoreError::Query {
+            url: self.url.to_string(),
+            reason: reason(&e),
+        };
+        sqlx::query(
+            "INSERT INTO store_meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(MASTER_KEY_CHECK)
+        .bind(
+            self.sealer
+                .seal(MASTER_KEY_CHECK_AAD, MASTER_KEY_CHECK_VALUE)
+                .map_err(|_| StoreError::MasterKeyMismatch {
+                    url: self.url.to_string(),
+                })?,
+        )
+        .execute(&self.writer)
+        .await
+        .map_err(query_error)?;
+        let row = sqlx::query("SELECT value FROM store_meta WHERE name = $1")
+            .bind(MASTER_KEY_CHECK)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_error)?;
+        let sealed: String = row.try_get("value").map_err(query_error)?;
+        match self.sealer.open(MASTER_KEY_CHECK_AAD, &sealed) {
+            Ok(value) if value == MASTER_KEY_CHECK_VALUE => Ok(()),
+            _ => Err(StoreError::MasterKeyMismatch {
+                url: self.url.to_string(),
+            }),
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    /// For startup lines and `/healthz`.
+    pub fn engine(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+
+    /// The database URL with any password redacted.
+    /// For startup lines and messages.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Closes every connection, waiting for queries in flight.
+    /// Call on shutdown so SQLite checkpoints its WAL and PostgreSQL sees clean disconnects.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
+    }
+
+    /// Checks the database's consistency: SQLite's `PRAGMA integrity_check`; on PostgreSQL,
+    /// which checks itself, that a query over the schema answers.
+    /// For crash tests and `gatehouse admin`.
+    pub async fn integrity_check(&self) -> DomainResult<()> {
+        match self.engine {
+            Engine::Sqlite => {
+                let rows = sqlx::query("PRAGMA integrity_check")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let problems: Vec<String> = rows
+                    .iter()
+                    .filter_map(|row| row.try_get::<String, _>(0).ok())
+                    .filter(|line| line != "ok")
+                    .collect();
+                if problems.is_empty() && !rows.is_empty() {
+                    Ok(())
+                } else {
+                    Err(DomainError::Internal(format!(
+                        "integrity check failed: {}",
+                        problems.join("; ")
+                    )))
+                }
+            }
+            Engine::Postgres => {
+                sqlx::query("SELECT COUNT(*) FROM schema_migrations")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A transaction for a write: on SQLite it takes the write lock at `BEGIN`, so a
+    /// read-then-write cannot fail half-way when another connection wrote in between.
+    pub(crate) async fn write_tx(&self) -> DomainResult<Transaction<'static, Any>> {
+        begin_write(&self.writer, self.engine).await.map_err(db)
+    }
+}
+
+/// Opens one plain connection, retrying until `options.connect_wait` has passed.
+/// The pool would retry a refused connection until its timeout and then report only
+/// "timed out", hiding the reason an operator needs.
+async fn wait_for_database(
+    connect_options: &AnyConnectOptions,
+    options: &StoreOptions,
+    redacted: &str,
+) -> Result<(), sqlx::Error> {
+    let deadline = Instant::now() + options.connect_wait;
+    loop {
+        let attempt = tokio::time::timeout(
+            options.acquire_timeout.max(Duration::from_secs(1)),
+            AnyConnection::connect_with(connect_options),
+        )
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut));
+        match attempt {
+            Ok(conn) => {
+                let _ = conn.close().await;
+                return Ok(());
+            }
+            Err(e) if Instant::now() < deadline => {
+                tracing::info!(url = %redacted, reason = %reason(&e), "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The pool settings for a target: SQLite connections get their pragmas as they open.
+fn pool_options(target: &Target, options: &StoreOptions) -> AnyPoolOptions {
+    let mut pool_options = AnyPoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .acquire_timeout(options.acquire_timeout);
+    if matches!(target, Target::SqliteFile { .. } | Target::SqliteMemory) {
+        let read_only = matches!(
+            target,
+            Target::SqliteFile {
+                read_only: true,
+                ..
+            }
+        );
+        pool_options = pool_options.after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer; with synchronous=NORMAL a
+                // committed transaction survives a crash of the process (not of the OS).
+                // A read-only connection cannot switch the journal mode; the file keeps
+                // the WAL mode its writer set.
+                if !read_only {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                }
+                for pragma in [
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA busy_timeout = 5000",
+                ] {
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        });
+    }
+    if *target == Target::SqliteMemory {
+        // A private in-memory database lives as long as its one connection.
+        pool_options = pool_options
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+    }
+    pool_options
+}
+
+/// Begins a write transaction on `pool` (see [`SqlStore::write_tx`]).
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    engine: Engine,
+) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    match engine {
+        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Engine::Postgres => pool.begin().await,
+    }
+}
+
+/// Creates the SQLite file's directory and the file itself, so that a permission problem is
+/// reported in the operating system's words rather than SQLite's "unable to open"; a file
+/// opened read-only must exist.
+fn prepare_sqlite_file(path: &std::path::Path, read_only: bool) -> Result<(), StoreError> {
+    let failed = |e: std::io::Error| StoreError::SqliteOpen {
+        path: path.display().to_string(),
+        reason: e.kind().to_string(),
+    };
+    if read_only {
+        return std::fs::File::open(path).map(|_| ()).map_err(failed);
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(failed)?;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(failed)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Health for SqlStore {
+    async fn ping(&self) -> DomainResult<()> {
+        sqlx::query("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}

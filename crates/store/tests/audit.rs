@@ -1,0 +1,160 @@
+//! The Audit port.
+
+use std::net::IpAddr;
+
+use gatehouse_domain::{Audit, AuditEvent, AuditQuery, Outcome};
+
+use crate::support::{at, stores};
+
+fn event(seconds: i64, principal: Option<&str>, outcome: Outcome) -> AuditEvent {
+    AuditEvent {
+        at: at(seconds),
+        request_id: Some(format!("req-{seconds}")),
+        dialect: "corebos".into(),
+        scheme: "challenge".into(),
+        operation: "login".into(),
+        principal: principal.map(str::to_owned),
+        ip: Some("203.0.113.7".parse::<IpAddr>().unwrap()),
+        outcome,
+        reason: if outcome == Outcome::Success {
+            "ok"
+        } else {
+            "mismatch"
+        }
+        .into(),
+    }
+}
+
+#[tokio::test]
+async fn recorded_events_read_back_newest_first_with_increasing_ids() {
+    for t in stores().await {
+        let s = &t.store;
+        s.record(event(100, Some("alice"), Outcome::Success))
+            .await
+            .unwrap();
+        s.record(event(300, Some("bob"), Outcome::Failure))
+            .await
+            .unwrap();
+        let mut anonymous = event(200, None, Outcome::RateLimited);
+        anonymous.ip = Some("2001:db8::1".parse().unwrap());
+        anonymous.request_id = None;
+        s.record(anonymous.clone()).await.unwrap();
+        let events = s.audit_events(AuditQuery::default()).await.unwrap();
+        let times: Vec<i64> = events.iter().map(|e| e.event.at.timestamp()).collect();
+        assert_eq!(times, [300, 200, 100], "{}", t.label);
+        assert_eq!(events[1].event, anonymous, "{}", t.label);
+        assert_eq!(
+            events[0].event,
+            event(300, Some("bob"), Outcome::Failure),
+            "{}",
+            t.label
+        );
+        let mut ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        ids.sort();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{}", t.label);
+        assert!(
+            events[2].id < events[1].id,
+            "{}: ids follow recording order",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn audit_queries_filter_by_time_principal_outcome_and_limit() {
+    for t in stores().await {
+        let s = &t.store;
+        for (seconds, who, outcome) in [
+            (10, "Alice", Outcome::Success),
+            (20, "alice", Outcome::Failure),
+            (30, "bob", Outcome::Failure),
+            (40, "ALICE", Outcome::LockedOut),
+            (50, "carol", Outcome::Success),
+        ] {
+            s.record(event(seconds, Some(who), outcome)).await.unwrap();
+        }
+        let times = |events: Vec<gatehouse_domain::StoredAuditEvent>| {
+            events
+                .iter()
+                .map(|e| e.event.at.timestamp())
+                .collect::<Vec<_>>()
+        };
+        let since = AuditQuery {
+            since: Some(at(30)),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            times(s.audit_events(since).await.unwrap()),
+            [50, 40, 30],
+            "{}",
+            t.label
+        );
+        let alice = AuditQuery {
+            principal: Some("aLiCe".into()),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            times(s.audit_events(alice).await.unwrap()),
+            [40, 20, 10],
+            "{}",
+            t.label
+        );
+        let failures = AuditQuery {
+            outcome: Some(Outcome::Failure),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            times(s.audit_events(failures).await.unwrap()),
+            [30, 20],
+            "{}",
+            t.label
+        );
+        let newest_two = AuditQuery {
+            limit: 2,
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            times(s.audit_events(newest_two).await.unwrap()),
+            [50, 40],
+            "{}",
+            t.label
+        );
+        let combined = AuditQuery {
+            since: Some(at(15)),
+            principal: Some("ALICE".into()),
+            outcome: Some(Outcome::Failure),
+            limit: 10,
+        };
+        assert_eq!(
+            times(s.audit_events(combined).await.unwrap()),
+            [20],
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn purging_removes_only_events_older_than_the_cut() {
+    for t in stores().await {
+        let s = &t.store;
+        for seconds in [10, 20, 30] {
+            s.record(event(seconds, Some("x"), Outcome::Success))
+                .await
+                .unwrap();
+        }
+        assert_eq!(s.purge_audit(at(20)).await.unwrap(), 1, "{}", t.label);
+        assert_eq!(s.purge_audit(at(20)).await.unwrap(), 0, "{}", t.label);
+        let left: Vec<i64> = s
+            .audit_events(AuditQuery::default())
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.event.at.timestamp())
+            .collect();
+        assert_eq!(left, [30, 20], "{}", t.label);
+        t.finish().await;
+    }
+}

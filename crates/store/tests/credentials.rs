@@ -1,0 +1,455 @@
+//! The Credentials port.
+
+use gatehouse_domain::{
+    CredentialFilter, CredentialId, CredentialKind, Credentials, DomainError, NewCredential,
+    Secret, SiteSecrets, UserId,
+};
+use gatehouse_store::{MasterKey, SqlStore};
+
+use crate::support::{at, stores, user};
+
+fn new_credential(
+    owner: UserId,
+    kind: CredentialKind,
+    public_id: &str,
+    secret: &str,
+) -> NewCredential {
+    NewCredential {
+        kind,
+        owner,
+        public_id: public_id.into(),
+        label: format!("{public_id} label"),
+        secret: Secret::new(secret),
+        allowed_cidrs: vec![],
+        expires_at: None,
+    }
+}
+
+async fn owner(s: &SqlStore) -> UserId {
+    user(s, "owner").await.id
+}
+
+#[tokio::test]
+async fn an_issued_credential_reads_back_by_public_id_and_by_id() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        let mut new = new_credential(owner, CredentialKind::WildixApp, "app-1", "hmac-key");
+        new.allowed_cidrs = vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "2001:db8::/32".parse().unwrap(),
+        ];
+        new.expires_at = Some(at(2_000_000_000));
+        let issued = s.issue_credential(new).await.unwrap();
+        assert_eq!(issued.kind, CredentialKind::WildixApp, "{}", t.label);
+        assert_eq!(issued.owner, owner, "{}", t.label);
+        assert_eq!(issued.label, "app-1 label", "{}", t.label);
+        assert_eq!(issued.allowed_cidrs.len(), 2, "{}", t.label);
+        assert_eq!(issued.expires_at, Some(at(2_000_000_000)), "{}", t.label);
+        assert_eq!(issued.revoked_at, None, "{}", t.label);
+        assert_eq!(issued.rotated_at, None, "{}", t.label);
+        assert_eq!(
+            s.credential("app-1").await.unwrap().unwrap(),
+            issued,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            s.credential_by_id(issued.id).await.unwrap().unwrap(),
+            issued,
+            "{}",
+            t.label
+        );
+        assert!(
+            s.credential("app-2").await.unwrap().is_none(),
+            "{}",
+            t.label
+        );
+        assert!(
+            s.credential_by_id(CredentialId(9999))
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn issuing_needs_a_unique_public_id_and_an_existing_owner() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        s.issue_credential(new_credential(
+            owner,
+            CredentialKind::ChamiloApiKey,
+            "gh_1",
+            "k1",
+        ))
+        .await
+        .unwrap();
+        let err = s
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::ChamiloApiKey,
+                "gh_1",
+                "k2",
+            ))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DomainError::Invalid {
+                    field: "public_id",
+                    ..
+                }
+            ),
+            "{}: {err:?}",
+            t.label
+        );
+        let err = s
+            .issue_credential(new_credential(
+                UserId(9999),
+                CredentialKind::ChamiloApiKey,
+                "gh_2",
+                "k3",
+            ))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DomainError::UserNotFound(UserId(9999))),
+            "{}: {err:?}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_credential_is_found_by_its_secret_within_its_kind_only() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        let api = s
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::ChamiloApiKey,
+                "gh_a",
+                "shared-secret",
+            ))
+            .await
+            .unwrap();
+        let soap = s
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::ChamiloSoapApiKey,
+                "gh_b",
+                "shared-secret",
+            ))
+            .await
+            .unwrap();
+        let found = s
+            .find_by_secret(CredentialKind::ChamiloApiKey, &Secret::new("shared-secret"))
+            .await
+            .unwrap();
+        assert_eq!(found.map(|c| c.id), Some(api.id), "{}", t.label);
+        let found = s
+            .find_by_secret(
+                CredentialKind::ChamiloSoapApiKey,
+                &Secret::new("shared-secret"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.map(|c| c.id), Some(soap.id), "{}", t.label);
+        assert!(
+            s.find_by_secret(
+                CredentialKind::CorebosAccessKey,
+                &Secret::new("shared-secret")
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{}",
+            t.label
+        );
+        assert!(
+            s.find_by_secret(CredentialKind::ChamiloApiKey, &Secret::new("other"))
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.label
+        );
+        // Revoked credentials are still found: the caller decides what revocation means.
+        s.revoke_credential(api.id).await.unwrap();
+        let found = s
+            .find_by_secret(CredentialKind::ChamiloApiKey, &Secret::new("shared-secret"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(found.revoked_at.is_some(), "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn reveal_returns_the_secret_and_rotation_replaces_it() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        let c = s
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::CorebosAccessKey,
+                "acc",
+                "old-key",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.reveal(c.id).await.unwrap().expose(),
+            "old-key",
+            "{}",
+            t.label
+        );
+        let rotated = s
+            .rotate_credential(c.id, Secret::new("new-key"))
+            .await
+            .unwrap();
+        assert!(rotated.rotated_at.is_some(), "{}", t.label);
+        assert_eq!(rotated.public_id, "acc", "{}", t.label);
+        assert_eq!(
+            s.reveal(c.id).await.unwrap().expose(),
+            "new-key",
+            "{}",
+            t.label
+        );
+        assert!(
+            s.find_by_secret(CredentialKind::CorebosAccessKey, &Secret::new("old-key"))
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.label
+        );
+        let found = s
+            .find_by_secret(CredentialKind::CorebosAccessKey, &Secret::new("new-key"))
+            .await
+            .unwrap();
+        assert_eq!(found, Some(rotated), "{}", t.label);
+        let err = s.reveal(CredentialId(9999)).await.unwrap_err();
+        assert!(
+            matches!(err, DomainError::CredentialIdNotFound(_)),
+            "{}: {err:?}",
+            t.label
+        );
+        let err = s
+            .rotate_credential(CredentialId(9999), Secret::new("x"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DomainError::CredentialIdNotFound(_)),
+            "{}: {err:?}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn revocation_is_for_good_and_keeps_its_first_time() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        let c = s
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::ChamiloApiKey,
+                "gh_r",
+                "r",
+            ))
+            .await
+            .unwrap();
+        let revoked = s.revoke_credential(c.id).await.unwrap();
+        let when = revoked.revoked_at.expect("revoked");
+        assert!(!revoked.is_usable(when), "{}", t.label);
+        let again = s.revoke_credential(c.id).await.unwrap();
+        assert_eq!(again.revoked_at, Some(when), "{}", t.label);
+        let err = s
+            .rotate_credential(c.id, Secret::new("fresh"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DomainError::Invalid { .. }),
+            "{}: {err:?}",
+            t.label
+        );
+        let err = s.revoke_credential(CredentialId(9999)).await.unwrap_err();
+        assert!(
+            matches!(err, DomainError::CredentialIdNotFound(_)),
+            "{}: {err:?}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn credentials_list_by_owner_and_kind_without_revoked_ones_unless_asked() {
+    for t in stores().await {
+        let s = &t.store;
+        let a = user(s, "a").await.id;
+        let b = user(s, "b").await.id;
+        let c1 = s
+            .issue_credential(new_credential(a, CredentialKind::ChamiloApiKey, "1", "s1"))
+            .await
+            .unwrap();
+        let c2 = s
+            .issue_credential(new_credential(a, CredentialKind::WildixApp, "2", "s2"))
+            .await
+            .unwrap();
+        let c3 = s
+            .issue_credential(new_credential(b, CredentialKind::ChamiloApiKey, "3", "s3"))
+            .await
+            .unwrap();
+        s.revoke_credential(c3.id).await.unwrap();
+        let ids = |list: Vec<gatehouse_domain::Credential>| {
+            list.into_iter().map(|c| c.id).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(s
+                .list_credentials(CredentialFilter::default())
+                .await
+                .unwrap()),
+            [c1.id, c2.id]
+        );
+        let all = CredentialFilter {
+            include_revoked: true,
+            ..CredentialFilter::default()
+        };
+        assert_eq!(
+            ids(s.list_credentials(all).await.unwrap()),
+            [c1.id, c2.id, c3.id],
+            "{}",
+            t.label
+        );
+        let of_a = CredentialFilter {
+            owner: Some(a),
+            ..CredentialFilter::default()
+        };
+        assert_eq!(
+            ids(s.list_credentials(of_a).await.unwrap()),
+            [c1.id, c2.id],
+            "{}",
+            t.label
+        );
+        let keys = CredentialFilter {
+            kind: Some(CredentialKind::ChamiloApiKey),
+            include_revoked: true,
+            ..CredentialFilter::default()
+        };
+        assert_eq!(
+            ids(s.list_credentials(keys).await.unwrap()),
+            [c1.id, c3.id],
+            "{}",
+            t.label
+        );
+        let b_keys = CredentialFilter {
+            owner: Some(b),
+            kind: Some(CredentialKind::ChamiloApiKey),
+            include_revoked: false,
+        };
+        assert!(
+            s.list_credentials(b_keys).await.unwrap().is_empty(),
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_secret_is_never_stored_in_clear() {
+    const SECRET: &str = "plain-text-canary-7f3a9c";
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        s.issue_credential(new_credential(
+            owner,
+            CredentialKind::ChamiloApiKey,
+            "gh_canary",
+            SECRET,
+        ))
+        .await
+        .unwrap();
+        s.put_site_secret("canary", &Secret::new(SECRET))
+            .await
+            .unwrap();
+        // Every stored column, as text.
+        let rows = sqlx::query(
+            "SELECT public_id || '|' || label || '|' || secret_sealed || '|' || secret_hash AS line FROM credentials \
+             UNION ALL SELECT name || '|' || secret_sealed AS line FROM site_secrets",
+        )
+        .fetch_all(&pool_of(&t.url).await)
+        .await
+        .unwrap();
+        for row in rows {
+            let line: String = sqlx::Row::get(&row, "line");
+            assert!(!line.contains(SECRET), "{}: {line}", t.label);
+        }
+        if let Some(path) = &t.sqlite_path {
+            // The database file and its write-ahead log, byte by byte.
+            for file in [path.clone(), path.with_extension("sqlite-wal")] {
+                if let Ok(bytes) = std::fs::read(&file) {
+                    let found = bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes());
+                    assert!(!found, "{} holds the secret in clear", file.display());
+                }
+            }
+        }
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_credential_under_another_master_key_is_unreadable() {
+    for t in stores().await {
+        let owner = owner(&t.store).await;
+        let c = t
+            .store
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::ChamiloApiKey,
+                "gh_k",
+                "the-key",
+            ))
+            .await
+            .unwrap();
+        let other = t.reopen_with(MasterKey::generate()).await;
+        let err = other.reveal(c.id).await.unwrap_err();
+        assert!(
+            matches!(&err, DomainError::SecretUnreadable(what) if what == "credential:gh_k"),
+            "{}: {err:?}",
+            t.label
+        );
+        assert!(err.is_store_failure(), "{}", t.label);
+        let err = other
+            .find_by_secret(CredentialKind::ChamiloApiKey, &Secret::new("the-key"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DomainError::SecretUnreadable(_)),
+            "{}: {err:?}",
+            t.label
+        );
+        other.close().await;
+        t.finish().await;
+    }
+}
+
+/// A raw pool on the test database, to read what is really stored.
+async fn pool_of(url: &str) -> sqlx::AnyPool {
+    sqlx::AnyPool::connect(url).await.expect("raw pool")
+}
