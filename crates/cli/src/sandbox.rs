@@ -72,7 +72,9 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         runtime::master_key(&config)?.0
     };
     let store = runtime::open_store(&config, key).await?;
-    let state = AppState::new(config.clone(), runtime::shared(store)).with_sandbox_diagnostics();
+    let state = AppState::build(config.clone(), runtime::shared(store))
+        .await?
+        .with_sandbox_diagnostics();
     let seeded = sandbox::seed(&state).await?;
 
     let listener = runtime::bind_all(&config.listen, "--listen")
@@ -83,7 +85,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     let base_url = runtime::url_of(&listener)?;
     runtime::print_mounts(&config, &base_url);
 
-    let credentials = seeded.credentials_file(&state, &base_url).await?;
+    let credentials = seeded.credentials_file(&state, &base_url)?;
     let path = args
         .credentials_file
         .clone()

@@ -71,7 +71,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!("  read them with: gatehouse admin secrets show --show-secret");
     }
 
-    let state = AppState::new(config.clone(), runtime::shared(store));
+    let state = AppState::build(config.clone(), runtime::shared(store)).await?;
     let mut served = Vec::new();
     for listener in listeners {
         let url = runtime::url_of(&listener)?;

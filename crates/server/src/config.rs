@@ -36,7 +36,7 @@ pub struct Config {
     /// How long audit events are kept, in days; 0 keeps them for ever.
     pub audit_retention_days: u32,
     /// Chamilo (SOAP and REST).
-    pub chamilo: DialectConfig,
+    pub chamilo: ChamiloConfig,
     /// coreBOS / vtiger `webservice.php`.
     pub corebos: DialectConfig,
     /// Forma LMS REST and SSO.
@@ -73,6 +73,85 @@ impl DialectConfig {
     }
 }
 
+/// The `[chamilo]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChamiloConfig {
+    /// Whether the dialect is served at all.
+    pub enabled: bool,
+    /// Path prefix on the shared listeners; `""` = not on the shared listeners.
+    pub mount: String,
+    /// Extra addresses serving only Chamilo, at `/`.
+    #[serde(deserialize_with = "one_or_many")]
+    pub listen: Vec<SocketAddr>,
+    /// The SOAP `security_key`. Unset: generated on first start and kept (encrypted) in the
+    /// store, readable with `gatehouse admin secrets show --show-secret`.
+    pub security_key: Option<String>,
+    /// The hash PasswordCrypted calls must send (`encrypt_method`), as Chamilo's
+    /// `$_configuration['password_encryption']` (specs/chamilo.md §1 "Passwords").
+    pub password_encryption: PasswordEncryption,
+    /// Whitelist mode: non-empty turns it on, the key becomes `sha1(security_key)` and the
+    /// caller's IP must be inside one of these networks. Chamilo computes the range check and
+    /// ignores it (specs/chamilo.md §7); gatehouse enforces it.
+    #[serde(deserialize_with = "one_or_many")]
+    pub whitelist: Vec<IpNet>,
+    /// Chamilo's `webservice_enable_adminonly_api`: allows the REST actions that reveal other
+    /// users' API keys (`get_user_api_key`, `get_users_api_keys`) to administrators.
+    pub webservice_enable_adminonly_api: bool,
+}
+
+impl Default for ChamiloConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            mount: "/chamilo".to_owned(),
+            listen: Vec::new(),
+            security_key: None,
+            password_encryption: PasswordEncryption::Sha1,
+            whitelist: Vec::new(),
+            webservice_enable_adminonly_api: false,
+        }
+    }
+}
+
+impl ChamiloConfig {
+    /// The settings every dialect has.
+    pub fn common(&self) -> DialectConfig {
+        DialectConfig {
+            enabled: self.enabled,
+            mount: self.mount.clone(),
+            listen: self.listen.clone(),
+        }
+    }
+}
+
+/// Chamilo's `password_encryption` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PasswordEncryption {
+    /// Hex `sha1(password)`: the default of gatehouse's sandbox and of older installations.
+    #[default]
+    Sha1,
+    /// Hex `md5(password)`.
+    Md5,
+    /// bcrypt (`$2y$…`), Chamilo's default for new installations.
+    Bcrypt,
+    /// Plain passwords on the wire; gatehouse stores their Argon2id hash, never the value (D12).
+    None,
+}
+
+impl PasswordEncryption {
+    /// The name Chamilo and its clients use (`encrypt_method`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sha1 => "sha1",
+            Self::Md5 => "md5",
+            Self::Bcrypt => "bcrypt",
+            Self::None => "none",
+        }
+    }
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -95,7 +174,7 @@ impl Default for Config {
             log_level: "info".to_owned(),
             diagnostics: false,
             audit_retention_days: 90,
-            chamilo: DialectConfig::mounted_at("/chamilo"),
+            chamilo: ChamiloConfig::default(),
             corebos: DialectConfig::mounted_at("/corebos"),
             forma: DialectConfig::mounted_at("/forma"),
             wildix: DialectConfig::mounted_at("/wildix"),
@@ -189,13 +268,13 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("db.sqlite").display()))
     }
 
-    /// The four dialect sections with their names.
-    pub fn dialects(&self) -> [(&'static str, &DialectConfig); 4] {
+    /// The settings every dialect has, with the dialects' names.
+    pub fn dialects(&self) -> [(&'static str, DialectConfig); 4] {
         [
-            ("chamilo", &self.chamilo),
-            ("corebos", &self.corebos),
-            ("forma", &self.forma),
-            ("wildix", &self.wildix),
+            ("chamilo", self.chamilo.common()),
+            ("corebos", self.corebos.clone()),
+            ("forma", self.forma.clone()),
+            ("wildix", self.wildix.clone()),
         ]
     }
 
@@ -209,6 +288,7 @@ impl Config {
         let mut mounts = BTreeSet::new();
         for (name, dialect) in self.dialects() {
             let mount = &dialect.mount;
+            let dialect = &dialect;
             if !mount.is_empty()
                 && (!mount.starts_with('/') || mount.ends_with('/') || mount.contains("//"))
             {

@@ -44,7 +44,7 @@ pub fn app(state: AppState) -> Router {
             .dialects()
             .into_iter()
             .find(|(name, _)| *name == dialect.name)
-            .map(|(_, section)| section.clone())
+            .map(|(_, section)| section)
         else {
             continue;
         };

@@ -201,16 +201,15 @@ pub async fn seed(state: &AppState) -> Result<Seeded, DomainError> {
 
 impl Seeded {
     /// The credentials file for a sandbox answering at `base_url`.
-    pub async fn credentials_file(
+    pub fn credentials_file(
         &self,
         state: &AppState,
         base_url: &str,
     ) -> Result<CredentialsFile, DomainError> {
-        let store = state.store.as_ref();
-        let secret = |name: &'static str| async move {
-            store
+        let secret = |name: &'static str| {
+            state
                 .site_secret(name)
-                .await?
+                .cloned()
                 .ok_or_else(|| DomainError::Internal(format!("site secret {name} missing")))
         };
         let url = |mount: &str| format!("{base_url}{mount}");
@@ -218,11 +217,10 @@ impl Seeded {
             base_url: base_url.to_owned(),
             chamilo: ChamiloCredentials {
                 url: url(&state.config.chamilo.mount),
-                security_key: secret(site_secrets::CHAMILO_SECURITY_KEY)
-                    .await?
+                security_key: secret(site_secrets::CHAMILO_SECURITY_KEY)?
                     .expose()
                     .to_owned(),
-                password_encryption: "sha1".into(),
+                password_encryption: state.config.chamilo.password_encryption.as_str().into(),
                 admin: ChamiloAdmin {
                     username: self.admin.username.clone(),
                     password: self.admin.password.clone(),
@@ -236,18 +234,9 @@ impl Seeded {
             },
             forma: FormaCredentials {
                 url: url(&state.config.forma.mount),
-                key: secret(site_secrets::FORMA_API_KEY)
-                    .await?
-                    .expose()
-                    .to_owned(),
-                secret: secret(site_secrets::FORMA_API_SECRET)
-                    .await?
-                    .expose()
-                    .to_owned(),
-                sso_secret: secret(site_secrets::FORMA_SSO_SECRET)
-                    .await?
-                    .expose()
-                    .to_owned(),
+                key: secret(site_secrets::FORMA_API_KEY)?.expose().to_owned(),
+                secret: secret(site_secrets::FORMA_API_SECRET)?.expose().to_owned(),
+                sso_secret: secret(site_secrets::FORMA_SSO_SECRET)?.expose().to_owned(),
                 admin: self.admin.clone(),
             },
             wildix: WildixCredentials {

@@ -1,8 +1,9 @@
 //! `AppState`: what every handler can reach.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gatehouse_domain::{PasswordPolicy, Store};
+use gatehouse_domain::{DomainError, PasswordPolicy, Secret, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Config;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub diagnostics: DiagnosticsMode,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// The site secrets in force, read once at startup (config values win over stored ones).
+    pub site_secrets: Arc<BTreeMap<&'static str, Secret>>,
 }
 
 impl AppState {
@@ -44,7 +47,34 @@ impl AppState {
             password_policy: PasswordPolicy::default(),
             diagnostics,
             metrics: crate::ops::metrics_handle(),
+            site_secrets: Arc::new(BTreeMap::new()),
         }
+    }
+
+    /// State for `config` over `store`, with the site secrets created where missing and
+    /// loaded; what `serve`, the sandbox and tests start from.
+    pub async fn build(config: Config, store: Arc<dyn Store>) -> Result<Self, DomainError> {
+        crate::site_secrets::ensure(store.as_ref()).await?;
+        let mut secrets = BTreeMap::new();
+        for (name, _) in crate::site_secrets::ALL {
+            if let Some(value) = store.site_secret(name).await? {
+                secrets.insert(name, value);
+            }
+        }
+        if let Some(key) = &config.chamilo.security_key {
+            secrets.insert(
+                crate::site_secrets::CHAMILO_SECURITY_KEY,
+                Secret::new(key.clone()),
+            );
+        }
+        let mut state = Self::new(config, store);
+        state.site_secrets = Arc::new(secrets);
+        Ok(state)
+    }
+
+    /// The site secret called `name` (see [`crate::site_secrets`]), if set.
+    pub fn site_secret(&self, name: &str) -> Option<&Secret> {
+        self.site_secrets.get(name)
     }
 
     /// The same state with full sandbox diagnostics (expected values shown, D16).

@@ -1,3 +1,4 @@
 //! The server in-process through `TestApp` (one test binary, modules inside).
 
+mod chamilo_testip;
 mod operations;

@@ -43,7 +43,10 @@ impl TestApp {
             .expect("test store opens");
         store.migrate().await.expect("test store migrates");
         let store: Arc<dyn Store> = Arc::new(store);
-        let mut state = AppState::new(config, store).with_sandbox_diagnostics();
+        let mut state = AppState::build(config, store)
+            .await
+            .expect("site secrets created")
+            .with_sandbox_diagnostics();
         // Tests hash many passwords; a cheap policy keeps them fast. Production cost is
         // exercised by the domain's own tests and the benchmarks.
         state.password_policy = PasswordPolicy {

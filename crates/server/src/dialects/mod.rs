@@ -3,6 +3,8 @@
 //! Adding a dialect means a folder here, its wire module in `gatehouse-wire`, and one line
 //! in [`routers`]. What two dialects share moves down into [`crate::edge`].
 
+pub mod chamilo;
+
 use axum::Router;
 
 use crate::state::AppState;
@@ -18,5 +20,8 @@ pub struct DialectRoutes {
 /// The routers of the dialects built so far. Sections of the configuration name all four;
 /// a dialect without a router here serves nothing yet.
 pub fn routers() -> Vec<DialectRoutes> {
-    Vec::new()
+    vec![DialectRoutes {
+        name: "chamilo",
+        router: chamilo::router(),
+    }]
 }
