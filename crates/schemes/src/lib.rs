@@ -1,0 +1,25 @@
+//! The authentication math of every gatehouse dialect: sign, verify and canonical strings.
+//!
+//! Each legacy product proves identity with its own formula, and integrators lose days to one
+//! wrong byte in a canonical string. This crate holds all of that math, pure (no I/O, no clock:
+//! every time check takes `now` as Unix seconds), for the server to verify, the client to sign
+//! and the CLI to explain. The references are `specs/*.md`; their test vectors are unit tests.
+//!
+//! | module | scheme |
+//! |---|---|
+//! | [`chamilo`] | Chamilo SOAP `secret_key`, username signatures, REST api keys |
+//! | [`corebos`] | coreBOS challenge tokens, `md5(token + access key)`, access keys |
+//!
+//! Every `verify` compares in constant time and fails with a [`VerifyError`] carrying a stable
+//! [`VerifyError::reason_code`], the canonical input with secrets redacted, and the expected value.
+#![forbid(unsafe_code)]
+
+pub mod chamilo;
+pub mod corebos;
+pub mod ct;
+pub mod error;
+pub mod php_form;
+pub mod php_value;
+pub mod wildix;
+
+pub use error::{Reason, VerifyError};
