@@ -208,7 +208,7 @@ pub fn php_float_string(f: f64) -> String {
     let digits = if digits.is_empty() { "0" } else { digits };
     let sign = if f < 0.0 { "-" } else { "" };
     let decpt = exp + 1;
-    if decpt < -3 || decpt > 14 {
+    if !(-3..=14).contains(&decpt) {
         let (first, rest) = digits.split_at(1);
         let rest = if rest.is_empty() { "0" } else { rest };
         let esign = if exp < 0 { '-' } else { '+' };

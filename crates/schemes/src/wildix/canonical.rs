@@ -5,12 +5,14 @@
 //! and trimmed of `" \t\n\r\0\x0B"`.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::php_value::{PhpArray, PhpKey, PhpValue};
 
 /// Writes `C(data)`: the canonical form of one header, params or body map.
 /// Byte-compatible with the PHP client for every key set whose order PHP can decide
-/// consistently (see [`ksort`] for the one documented divergence).
+/// consistently (PHP's key order is not transitive for cyclic mixes of numeric and
+/// non-numeric string keys, where its result depends on its sort algorithm).
 pub fn canonical_data(data: &PhpArray) -> Vec<u8> {
     let mut out = Vec::new();
     write_canonical(data, &mut out);
@@ -19,15 +21,28 @@ pub fn canonical_data(data: &PhpArray) -> Vec<u8> {
 
 fn write_canonical(data: &PhpArray, out: &mut Vec<u8>) {
     // array_change_key_case: a later key that collides after lower-casing overwrites in place.
-    let mut lowered = PhpArray::new();
+    let mut keys: Vec<PhpKey> = Vec::with_capacity(data.len());
+    let mut values: Vec<&PhpValue> = Vec::with_capacity(data.len());
+    let mut position: HashMap<PhpKey, usize> = HashMap::with_capacity(data.len());
     for (k, v) in data.iter() {
         let key = match k {
             PhpKey::Int(i) => PhpKey::Int(*i),
             PhpKey::Str(s) => PhpKey::Str(s.to_ascii_lowercase()),
         };
-        lowered.set(key, v.clone());
+        match position.get(&key) {
+            Some(&i) => {
+                if let Some(slot) = values.get_mut(i) {
+                    *slot = v;
+                }
+            }
+            None => {
+                position.insert(key.clone(), keys.len());
+                keys.push(key);
+                values.push(v);
+            }
+        }
     }
-    let entries: Vec<(&PhpKey, &PhpValue)> = lowered.iter().collect();
+    let entries: Vec<(&PhpKey, &PhpValue)> = keys.iter().zip(values).collect();
     for (k, v) in ksort(entries) {
         out.extend_from_slice(&k.to_bytes());
         out.push(b':');
