@@ -15,7 +15,7 @@
 //! | [`basic`] | HTTP Basic header parsing (Wildix admin alternative) |
 //!
 //! Shared machinery: [`php_form`] (PHP's `$_POST` / `parse_str` parser), [`php_value`] (PHP
-//! arrays), [`ct`] (digests and constant-time comparison), `explain` (reports for
+//! arrays), [`ct`] (digests and constant-time comparison), [`explain`] (reports for
 //! `gatehouse explain`).
 //!
 //! Every `verify` compares in constant time and fails with a [`VerifyError`] carrying a stable
@@ -27,6 +27,7 @@ pub mod chamilo;
 pub mod corebos;
 pub mod ct;
 pub mod error;
+pub mod explain;
 pub mod forma;
 pub mod forma_sso;
 pub mod php_form;

@@ -112,6 +112,12 @@ pub fn decode(token: &str) -> Result<DecodedToken, VerifyError> {
     })
 }
 
+/// The raw payload bytes of a compact token (its second segment, base64url-decoded), if any.
+/// `explain` compares them byte for byte with the payload it would have signed.
+pub fn payload_bytes(token: &str) -> Option<Vec<u8>> {
+    B64_LENIENT_PADDING.decode(token.split('.').nth(1)?).ok()
+}
+
 fn claims_from(payload: &Value) -> Result<Claims, VerifyError> {
     let missing = |claim| VerifyError::from(Reason::MissingClaim { claim });
     let bad = |claim| VerifyError::from(Reason::BadClaim { claim });
