@@ -182,6 +182,18 @@ mod tests {
         }
     }
 
+    // chamilo.md §3 vector 2: the text of an IPv6 address is what `IpAddr` displays (RFC 5952).
+    #[test]
+    fn ip_addresses_render_as_the_text_the_vectors_hash() {
+        let v6: std::net::IpAddr = "2001:0db8:0000::0007".parse().unwrap();
+        assert_eq!(v6.to_string(), "2001:db8::7");
+        let v4: std::net::IpAddr = "203.0.113.10".parse().unwrap();
+        assert_eq!(
+            soap_secret_key(&v4.to_string(), KEY1),
+            "78f94282503da8b8934661183379d12fb23f75e1"
+        );
+    }
+
     // chamilo.md §3 "Test vectors", whitelist mode.
     #[test]
     fn whitelist_vector_from_the_spec_verifies_from_any_ip() {

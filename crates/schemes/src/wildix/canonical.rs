@@ -263,6 +263,12 @@ mod tests {
         );
     }
 
+    // wildix.md §2: parse_str mangles `.` and space in top-level names, so `a.b=1` signs as `a_b:1`.
+    #[test]
+    fn dotted_and_spaced_query_names_sign_in_their_mangled_form() {
+        assert_eq!(c("a.b=1&c+d=2&e[f.g]=3"), "a_b:1;c_d:2;e:f.g:3;;");
+    }
+
     #[test]
     fn nested_arrays_close_with_one_semicolon_per_level() {
         assert_eq!(
