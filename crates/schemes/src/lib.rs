@@ -31,6 +31,7 @@ pub mod explain;
 pub mod forma;
 pub mod forma_sso;
 pub mod php_form;
+mod php_sort;
 pub mod php_value;
 pub mod wildix;
 

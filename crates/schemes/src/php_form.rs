@@ -107,9 +107,12 @@ pub fn register(root: &mut PhpArray, name: &[u8], value: Vec<u8>, limits: Limits
         }
         let open = ip + 1;
         let rest = name.get(open..).unwrap_or(&[]);
-        if rest.first() == Some(&b']') {
+        // PHP skips one space before testing for `]`: `a[ ]` appends like `a[]`, while
+        // `a[ b]` and `a[  ]` keep their spaces as the key (checked against PHP 8.2).
+        let skip = usize::from(rest.first() == Some(&b' '));
+        if rest.get(skip) == Some(&b']') {
             path.push(None);
-            ip = open;
+            ip = open + skip;
         } else if let Some(close) = rest.iter().position(|&b| b == b']') {
             path.push(Some(&rest[..close]));
             ip = open + close;
@@ -290,6 +293,13 @@ mod tests {
             "[filter=>[start=>[from=>x,to=>y]]]"
         );
         assert_eq!(show(&parse_str(b"a[5]=x&a[]=y")), "[a=>[5=>x,6=>y]]");
+    }
+
+    // Found by differential testing against PHP 8.2's parse_str.
+    #[test]
+    fn a_single_space_between_brackets_appends_like_empty_brackets() {
+        assert_eq!(show(&parse_str(b"a[ ]=1&a[ ]=2")), "[a=>[0=>1,1=>2]]");
+        assert_eq!(show(&parse_str(b"a[ b]=1&a[  ]=2")), "[a=>[ b=>1,  =>2]]");
     }
 
     #[test]

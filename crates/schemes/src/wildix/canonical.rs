@@ -7,12 +7,12 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use crate::php_sort::zend_sort;
 use crate::php_value::{PhpArray, PhpKey, PhpValue};
 
 /// Writes `C(data)`: the canonical form of one header, params or body map.
-/// Byte-compatible with the PHP client for every key set whose order PHP can decide
-/// consistently (PHP's key order is not transitive for cyclic mixes of numeric and
-/// non-numeric string keys, where its result depends on its sort algorithm).
+/// Byte-compatible with the PHP client, even for key sets where PHP's key comparison is not
+/// transitive (its sort algorithm is reproduced, see `php_sort`).
 pub fn canonical_data(data: &PhpArray) -> Vec<u8> {
     let mut out = Vec::new();
     write_canonical(data, &mut out);
@@ -62,33 +62,17 @@ fn php_trim(s: &[u8]) -> &[u8] {
     s.get(start..end).unwrap_or(&[])
 }
 
-/// Sorts entries by key as PHP 8's stable `ksort($a)` (SORT_REGULAR) does.
-/// PHP's key comparison is not transitive when numeric and non-numeric strings mix in a cycle
-/// (`"9" < "1e1" < "1f" < "9"`); for such sets PHP's result depends on its sort algorithm and
-/// this merge sort may order them differently. No known client sends such keys.
+/// Sorts entries by key as PHP 8's stable `ksort($a)` (SORT_REGULAR) does: PHP's own sort
+/// algorithm, with ties broken by original position.
 pub(crate) fn ksort<'a>(
     entries: Vec<(&'a PhpKey, &'a PhpValue)>,
 ) -> Vec<(&'a PhpKey, &'a PhpValue)> {
-    // A hand-written stable merge sort: `slice::sort_by` may panic on a non-total order.
-    if entries.len() <= 1 {
-        return entries;
-    }
-    let mut right = entries;
-    let left: Vec<_> = right.drain(..right.len() / 2).collect();
-    let (left, right) = (ksort(left), ksort(right));
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
-    loop {
-        let take_left = match (l.peek(), r.peek()) {
-            (Some(a), Some(b)) => compare_keys(a.0, b.0) != Ordering::Greater,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        let next = if take_left { l.next() } else { r.next() };
-        out.extend(next);
-    }
-    out
+    let mut indexed: Vec<(usize, (&PhpKey, &PhpValue))> = entries.into_iter().enumerate().collect();
+    zend_sort(&mut indexed, &|a, b| match compare_keys(a.1.0, b.1.0) {
+        Ordering::Equal => a.0 > b.0,
+        o => o == Ordering::Greater,
+    });
+    indexed.into_iter().map(|(_, e)| e).collect()
 }
 
 /// PHP 8 `ksort` key comparison: ints numerically; two numeric strings as numbers; an int and
