@@ -202,6 +202,35 @@ impl VerifyError {
     }
 }
 
+impl VerifyError {
+    /// The `X-Gatehouse-Diagnostic` value of D16, minus the server's `locked_until`:
+    /// `reason=<code>; canonical="<redacted>"[; expected="<value>"]`, one ASCII line.
+    /// `with_expected` is for the sandbox only; quotes, backslashes, controls and non-ASCII
+    /// are percent-encoded so the header stays one valid line.
+    pub fn diagnostic(&self, with_expected: bool) -> String {
+        let mut line = format!("reason={}", self.reason_code());
+        if let Some(c) = &self.canonical {
+            line.push_str(&format!("; canonical=\"{}\"", header_escape(c)));
+        }
+        if let (true, Some(e)) = (with_expected, &self.expected) {
+            line.push_str(&format!("; expected=\"{}\"", header_escape(e)));
+        }
+        line
+    }
+}
+
+fn header_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b == b'"' || b == b'\\' || b.is_ascii_control() || !b.is_ascii() {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(char::from(b));
+        }
+    }
+    out
+}
+
 impl From<Reason> for VerifyError {
     fn from(reason: Reason) -> Self {
         VerifyError::new(reason)
@@ -232,6 +261,26 @@ mod tests {
         assert!(!debug.contains("78f94282"), "{debug}");
         assert!(debug.contains("{security_key}"));
         assert!(!err.to_string().contains("78f94282"));
+    }
+
+    // D16: the diagnostic header is one ASCII line; expected only on request.
+    #[test]
+    fn diagnostic_lines_escape_quotes_controls_and_non_ascii() {
+        let err = VerifyError::new(Reason::Mismatch { what: "token" })
+            .with_canonical("zoë \"x\"\\\n,{secret}")
+            .with_expected("abc");
+        assert_eq!(
+            err.diagnostic(false),
+            r#"reason=mismatch; canonical="zo%C3%AB %22x%22%5C%0A,{secret}""#
+        );
+        assert_eq!(
+            err.diagnostic(true),
+            r#"reason=mismatch; canonical="zo%C3%AB %22x%22%5C%0A,{secret}"; expected="abc""#
+        );
+        assert_eq!(
+            VerifyError::new(Reason::BadSignature).diagnostic(true),
+            "reason=bad_signature"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::chamilo::{self, KeyMode};
 use crate::corebos;
 use crate::forma;
-use crate::forma_sso::{self, SsoParams, UserForm};
+use crate::forma_sso::{self, SsoTimezone, UserForm};
 use crate::php_form;
 
 mod wildix_report;
@@ -276,17 +276,24 @@ pub fn forma(key: &str, secret: &str, body: &[u8], header: Option<&[u8]>) -> Rep
 }
 
 /// Explains a Forma SSO token for `user` and `time` (as they appear in the link).
-pub fn forma_sso(user: &str, time: &str, sso_secret: &str, token: Option<&str>) -> Report {
+/// `zone` is the server's `forma.sso_timezone` for calendar times (D5).
+pub fn forma_sso(
+    user: &str,
+    time: &str,
+    sso_secret: &str,
+    zone: SsoTimezone,
+    token: Option<&str>,
+) -> Report {
     let mut r = Report::new(
         "forma-sso",
         forma_sso::canonical_input(user, time, sso_secret),
         forma_sso::token(user, time, sso_secret),
         "token",
     );
-    match forma_sso::parse_time(time, SsoParams::default().timezone) {
-        Ok((unix, form)) => r.notes.push(format!(
-            "time read as {form:?} = {unix} Unix seconds (calendar times in UTC unless configured)"
-        )),
+    match forma_sso::parse_time(time, zone) {
+        Ok((unix, form)) => r
+            .notes
+            .push(format!("time read as {form:?} = {unix} Unix seconds")),
         Err(e) => r.notes.push(format!("time is refused: {e}")),
     }
     if let Some(sent) = token {
@@ -414,6 +421,7 @@ mod tests {
             "JohnDoe",
             "1700000000",
             "ssosharedkeysample",
+            SsoTimezone::Utc,
             Some("2e69494fc7c45a8552f66a1e7a440a81"),
         );
         assert_eq!(r.matches, Some(true));
@@ -423,6 +431,7 @@ mod tests {
             "JohnDoe",
             "1700000001",
             "ssosharedkeysample",
+            SsoTimezone::Utc,
             Some("35ae099e396aaf252272867b3f10ed39"),
         );
         assert_eq!(r.matches, Some(false));
