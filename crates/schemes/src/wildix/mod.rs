@@ -71,6 +71,14 @@ impl RawRequest<'_> {
         }))
     }
 
+    /// The `X-APP-ID` the caller looks the application up by, trimmed (wildix.md §5 step 2).
+    /// `None` when absent or empty.
+    pub fn app_id(&self) -> Option<String> {
+        let raw = self.header("x-app-id")?;
+        let id = String::from_utf8_lossy(raw.trim_ascii()).into_owned();
+        (!id.is_empty()).then_some(id)
+    }
+
     /// Whether the body is signed: the PHP client drops it for GET and DELETE (wildix.md §1).
     pub fn body_is_signed(&self) -> bool {
         self.method != "GET" && self.method != "DELETE"

@@ -297,6 +297,27 @@ fn third_party_tokens_with_object_header_lists_verify() {
     assert_eq!(ok.claims.signed_headers, vec!["Host", "X-APP-ID"]);
 }
 
+#[test]
+fn the_app_id_is_read_from_the_header_trimmed() {
+    let headers: Vec<(&str, &[u8])> = vec![("x-app-id", b" s2s-acme-0001 ")];
+    let req = RawRequest {
+        method: "GET",
+        path: "/",
+        query: b"",
+        headers: &headers,
+        body: b"",
+    };
+    assert_eq!(req.app_id().as_deref(), Some(APP_ID));
+    assert_eq!(
+        RawRequest {
+            headers: &[],
+            ..req
+        }
+        .app_id(),
+        None
+    );
+}
+
 // D3: Host is compared without its port.
 #[test]
 fn a_host_header_with_a_port_verifies_against_the_portless_signature() {
