@@ -7,7 +7,11 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(token) = wildix::decode_unverified(text) {
-            let _ = token.claims();
+            if let Ok(claims) = token.claims() {
+                let params = VerifyParams { now: 1_700_000_000, leeway: 60, max_lifetime: 3600, iss_check: IssCheck::Log };
+                let _ = wildix::check_times(&claims, &params);
+                let _ = wildix::jwt::payload_json(&claims);
+            }
             let _ = token.alg();
             let _ = token.signature_valid("secret");
         }
