@@ -250,6 +250,33 @@ fn build_into(data: &PhpArray, prefix: Option<&str>, parts: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Non-empty nested arrays with keys PHP keeps as they are (no `.`, space or brackets).
+    fn arrays() -> impl Strategy<Value = PhpArray> {
+        let key = prop_oneof![
+            "[a-z_][a-z0-9_]{0,5}".prop_map(|k| k.into_bytes()),
+            (0i64..50).prop_map(|i| i.to_string().into_bytes())
+        ];
+        let leaf = "[ -~é☎]{0,8}".prop_map(|v| PhpValue::Str(v.into_bytes()));
+        let value = leaf.prop_recursive(3, 24, 4, move |inner| {
+            proptest::collection::vec(("[a-z0-9]{1,4}", inner), 1..4).prop_map(|pairs| {
+                PhpValue::Array(PhpArray::from_pairs(
+                    pairs.into_iter().map(|(k, v)| (k.into_bytes(), v)),
+                ))
+            })
+        });
+        proptest::collection::vec((key, value), 0..6).prop_map(PhpArray::from_pairs)
+    }
+
+    proptest! {
+        // The Wildix client encodes with http_build_query; the server parses with parse_str.
+        #[test]
+        fn build_query_then_parse_str_gives_the_array_back(a in arrays()) {
+            prop_assert_eq!(parse_str(build_query(&a).as_bytes()), a.clone());
+            prop_assert_eq!(parse_post(build_query(&a).as_bytes()), a);
+        }
+    }
 
     fn s(v: &str) -> PhpValue {
         PhpValue::Str(v.as_bytes().to_vec())
