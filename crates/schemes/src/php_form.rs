@@ -57,8 +57,21 @@ pub fn parse(input: &[u8], mode: Mode, limits: Limits) -> PhpArray {
         Mode::Post => input,
     };
     let mut out = PhpArray::new();
-    let fields = input.split(|&b| b == b'&').filter(|f| !f.is_empty());
-    for field in fields.take(limits.max_vars) {
+    let mut fields: Vec<&[u8]> = input.split(|&b| b == b'&').collect();
+    if fields.last().is_some_and(|f| f.is_empty()) {
+        fields.pop();
+    }
+    // How PHP counts toward max_input_vars differs by entry point (checked against PHP 8.2):
+    // parse_str skips empty fields and keeps max_vars; the POST reader counts every field,
+    // empty ones included, and registers one more before it stops.
+    let budget = match mode {
+        Mode::ParseStr => {
+            fields.retain(|f| !f.is_empty());
+            limits.max_vars
+        }
+        Mode::Post => limits.max_vars.saturating_add(1),
+    };
+    for field in fields.into_iter().take(budget).filter(|f| !f.is_empty()) {
         let (name, value) = match field.iter().position(|&b| b == b'=') {
             Some(i) => (&field[..i], &field[i + 1..]),
             None => (field, &[][..]),
@@ -384,14 +397,34 @@ mod tests {
         );
     }
 
+    // Observed with PHP 8.2's built-in server: 64 levels parse, 65 remove `a` entirely.
     #[test]
-    fn fields_beyond_max_input_vars_are_dropped() {
+    fn the_default_nesting_limit_is_64_levels() {
+        let body = |n: usize| format!("a[x]=1&a{}=2&z=3", "[b]".repeat(n));
+        assert_eq!(forma_join(&body(64)), "1,2,3");
+        assert_eq!(forma_join(&body(65)), "3");
+    }
+
+    fn forma_join(body: &str) -> String {
+        let vals = crate::forma::signed_values(&parse_post(body.as_bytes()));
+        String::from_utf8(vals.join(&b","[..])).unwrap()
+    }
+
+    // Observed with PHP 8.2's built-in server and parse_str at the default max_input_vars=1000.
+    #[test]
+    fn fields_beyond_max_input_vars_are_dropped_as_php_counts_them() {
+        let many: Vec<String> = (0..1005).map(|i| format!("k{i}=v")).collect();
+        assert_eq!(parse_post(many.join("&").as_bytes()).len(), 1001);
+        assert_eq!(parse_str(many.join("&").as_bytes()).len(), 1000);
+        let sparse: Vec<String> = (0..600).map(|i| format!("k{i}=v")).collect();
+        assert_eq!(parse_post(sparse.join("&&").as_bytes()).len(), 501);
+        assert_eq!(parse_str(sparse.join("&&").as_bytes()).len(), 600);
         let limits = Limits {
             max_vars: 2,
             max_depth: 64,
         };
         assert_eq!(
-            show(&parse(b"a=1&b=2&c=3", Mode::Post, limits)),
+            show(&parse(b"a=1&b=2&c=3", Mode::ParseStr, limits)),
             "[a=>1,b=>2]"
         );
     }
