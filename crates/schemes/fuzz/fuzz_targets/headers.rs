@@ -11,8 +11,19 @@ fuzz_target!(|data: &[u8]| {
     let _ = basic::parse(data);
     let text = String::from_utf8_lossy(data);
     let mut fields = text.splitn(3, '\n');
-    let (user, time, token) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""), fields.next().unwrap_or(""));
-    let _ = forma_sso::verify(user, time, token, "secret", 1_700_000_000, &SsoParams::default());
+    let (user, time, token) = (
+        fields.next().unwrap_or(""),
+        fields.next().unwrap_or(""),
+        fields.next().unwrap_or(""),
+    );
+    let _ = forma_sso::verify(
+        user,
+        time,
+        token,
+        "secret",
+        1_700_000_000,
+        &SsoParams::default(),
+    );
     let _ = chamilo::verify_soap_key(&text, "203.0.113.10", "key", chamilo::KeyMode::IpBound);
     let _ = corebos::verify_login(&text, "65a7f3c2e1b4d", "key");
 });

@@ -14,6 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = wildix::canonical_data(&post);
     // Re-serialising and parsing again must not panic either (keys may be re-mangled).
     let _ = php_form::parse_post(php_form::build_query(&post).as_bytes());
-    let tight = Limits { max_vars: 8, max_depth: 3 };
+    let tight = Limits {
+        max_vars: 8,
+        max_depth: 3,
+    };
     let _ = php_form::parse(data, Mode::Post, tight);
 });
