@@ -8,6 +8,7 @@
 //! computes the key the server will check (§3 recommends one function for both).
 
 mod router;
+pub mod soap;
 mod testip;
 
 pub use router::router;
