@@ -133,7 +133,11 @@ async fn subscribe_check_and_unsubscribe_a_user_by_external_ids() {
         &app,
         "WSSubscribeUserToCourse",
         "subscribeUserToCourse",
-        &arr("userscourses", "user_course_status", &[item.clone()]),
+        &arr(
+            "userscourses",
+            "user_course_status",
+            std::slice::from_ref(&item),
+        ),
     )
     .await;
     assert!(sub.body.contains("<item xsi:type=\"tns:subscribeUserToCourse_return\"><original_user_id_value xsi:type=\"xsd:string\">S1</original_user_id_value><original_course_id_value xsi:type=\"xsd:string\">P1</original_course_id_value><result xsi:type=\"xsd:int\">1</result></item>"), "{}", sub.body);

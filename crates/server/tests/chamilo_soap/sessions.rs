@@ -82,7 +82,7 @@ async fn every_session_operation_answers_in_its_declared_shape() {
         &arr(
             "userssessions",
             "subscribeUsersToSessionParams",
-            &[users.clone()],
+            std::slice::from_ref(&users),
         ),
     )
     .await;
@@ -123,7 +123,7 @@ async fn every_session_operation_answers_in_its_declared_shape() {
         &arr(
             "coursessessions",
             "subscribeCoursesToSessionParams",
-            &[courses.clone()],
+            std::slice::from_ref(&courses),
         ),
     )
     .await;
