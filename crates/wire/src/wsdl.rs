@@ -96,6 +96,11 @@ impl Service {
     /// Writes the WSDL with `soap:address` = `location` (the caller derives it from the request,
     /// §2), in NuSOAP's layout and with its `ISO-8859-1` declaration (the document is ASCII
     /// unless `location` is not, in which case it is escaped to character references).
+    ///
+    /// One deliberate difference from NuSOAP: every struct element says `minOccurs="0"`.
+    /// Chamilo reads a missing member as empty (§2), but PHP `SoapClient` and zeep refuse to
+    /// send a call that leaves out an element the schema requires, so without it a client
+    /// would have to spell out every field of every type.
     pub fn wsdl(&self, location: &str) -> String {
         let mut x = String::with_capacity(64 * 1024);
         x.push_str("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<definitions");
@@ -138,7 +143,7 @@ impl Service {
                     ));
                     for f in *fields {
                         x.push_str(&format!(
-                            "   <xsd:element name=\"{}\" type=\"{}\"/>\n",
+                            "   <xsd:element name=\"{}\" type=\"{}\" minOccurs=\"0\"/>\n",
                             f.name, f.ty
                         ));
                     }
@@ -256,7 +261,7 @@ mod tests {
         assert!(w.starts_with(
             "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<definitions xmlns:SOAP-ENV="
         ));
-        assert!(w.contains("<xsd:complexType name=\"pair\">\n  <xsd:all>\n   <xsd:element name=\"a\" type=\"xsd:string\"/>"));
+        assert!(w.contains("<xsd:complexType name=\"pair\">\n  <xsd:all>\n   <xsd:element name=\"a\" type=\"xsd:string\" minOccurs=\"0\"/>"));
         assert!(w.contains("wsdl:arrayType=\"tns:pair[]\""));
         assert!(w.contains(
             "<message name=\"EchoRequest\">\n  <part name=\"input\" type=\"tns:pair\" /></message>"
