@@ -35,6 +35,8 @@ pub struct Config {
     pub diagnostics: bool,
     /// How long audit events are kept, in days; 0 keeps them for ever.
     pub audit_retention_days: u32,
+    /// Lockout after repeated authentication failures (D6, D8).
+    pub guard: crate::edge::GuardConfig,
     /// Chamilo (SOAP and REST).
     pub chamilo: ChamiloConfig,
     /// coreBOS / vtiger `webservice.php`.
@@ -174,6 +176,7 @@ impl Default for Config {
             log_level: "info".to_owned(),
             diagnostics: false,
             audit_retention_days: 90,
+            guard: crate::edge::GuardConfig::default(),
             chamilo: ChamiloConfig::default(),
             corebos: DialectConfig::mounted_at("/corebos"),
             forma: DialectConfig::mounted_at("/forma"),
