@@ -579,6 +579,17 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_shows_exactly_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gatehouse.example.toml");
+        let config = Config::load(ConfigSources {
+            file: Some(&path),
+            ..ConfigSources::default()
+        })
+        .unwrap();
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
     fn known_keys_cover_sections() {
         let keys = known_keys();
         assert!(keys.contains("listen"));
