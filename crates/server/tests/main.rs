@@ -2,4 +2,5 @@
 
 mod chamilo_soap;
 mod chamilo_testip;
+mod guard;
 mod operations;
