@@ -318,3 +318,48 @@ async fn a_billion_laughs_document_is_refused_before_any_expansion() {
         )
     );
 }
+
+#[tokio::test]
+async fn repeated_wrong_keys_lock_the_ip_and_then_even_the_right_key_gets_fault_1() {
+    let config = Config {
+        guard: gatehouse_server::edge::GuardConfig {
+            lockout_threshold: 3,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    let app = TestApp::with_config(config).await;
+    let wrong = [user_ref("none"), s("secret_key", "bad")].concat();
+    for _ in 0..3 {
+        let answer = post_raw(
+            &app,
+            "text/xml",
+            envelope("WSGetUser", "GetUser", &wrong).into_bytes(),
+        )
+        .await;
+        assert_eq!(answer.body, FAULT_1);
+    }
+    let right = [user_ref("none"), s("secret_key", &key(&app))].concat();
+    let answer = post_raw(
+        &app,
+        "text/xml",
+        envelope("WSGetUser", "GetUser", &right).into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        answer.body, FAULT_1,
+        "a locked IP is refused unchecked, with the same fault"
+    );
+    assert!(
+        answer
+            .diagnostic
+            .unwrap_or_default()
+            .contains("locked_until=")
+    );
+    let events = app
+        .store()
+        .audit_events(gatehouse_domain::AuditQuery::default())
+        .await
+        .unwrap();
+    assert!(events.iter().any(|e| e.event.reason == "locked_out"));
+}

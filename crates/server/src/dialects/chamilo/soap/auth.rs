@@ -5,6 +5,9 @@
 //! proxies (Chamilo believed any). In whitelist mode (`[chamilo] whitelist` non-empty) the key
 //! is `sha1(security_key)` as in Chamilo, and the caller's IP must be in the list, which
 //! Chamilo computed and ignored (§7). Every decision is audited.
+//!
+//! The key names no user, so the guard's lockout applies per client IP only (D8): a locked IP
+//! gets fault #1 unchecked, exactly what a wrong key gets (D9), audited as `locked_out`.
 
 use std::net::IpAddr;
 
@@ -29,7 +32,16 @@ pub async fn check_key(
     operation: &str,
     request_id: Option<String>,
 ) -> Result<Principal, AuthFailure> {
-    let decision = decide(state, ip, sent);
+    let decision = match state.guard.check(None, ip).await {
+        Err(locked) => Err(locked),
+        Ok(()) => match decide(state, ip, sent) {
+            Err(mut failure) => {
+                failure.locked_until = state.guard.failure(None, ip).await;
+                Err(failure)
+            }
+            ok => ok,
+        },
+    };
     let audit = AuthRecord {
         dialect: DIALECT,
         scheme: SCHEME,
