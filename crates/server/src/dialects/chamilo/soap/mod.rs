@@ -11,6 +11,9 @@
 //! - Destructive quirks keep their wire shape but do the safe thing (an omitted `username`
 //!   keeps the login; success answers `1` where Chamilo crashed serialising a statement).
 //! - A store failure or panic is a SOAP `Server` fault naming the request id, never HTML.
+//! - Operations gatehouse does not serve (certificates, groups, `WSEditUserWithPicture`'s URL
+//!   fetch, session search) are absent from the WSDL and answer NuSOAP's "not defined" Client
+//!   fault, like any unknown operation.
 
 pub mod auth;
 pub mod codec;
