@@ -1,4 +1,5 @@
 //! The server in-process through `TestApp` (one test binary, modules inside).
 
+mod chamilo_rest;
 mod chamilo_testip;
 mod operations;
