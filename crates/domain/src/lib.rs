@@ -2,9 +2,8 @@
 //!
 //! The domain knows no wire format and no SQL: entities and newtype ids, the commands that
 //! change them, the port traits a store implements ([`Directory`] with users, courses,
-//! sessions and
-//! their attributes, [`Credentials`],
-//! [`Audit`], together [`Store`]), [`DomainError`], and the password policy. Dialects render
+//! course sessions, descriptions and their attributes, [`Credentials`], [`Audit`],
+//! together [`Store`]), [`DomainError`], and the password policy. Dialects render
 //! ids and roles their own way in their codecs; the store maps its private errors into
 //! [`DomainError`] and nowhere else.
 #![forbid(unsafe_code)]
