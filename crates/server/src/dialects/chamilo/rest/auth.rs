@@ -5,10 +5,12 @@
 //! detected.", "Invalid API key") and, where diagnostics are on, say why in
 //! `X-Gatehouse-Diagnostic` (D16); REST has no canonical string, so only the reason shows.
 
+use std::sync::OnceLock;
+
 use chrono::Utc;
 use gatehouse_domain::{
     CredentialFilter, CredentialKind, Credentials, DomainError, NewCredential, PasswordCheck,
-    Principal, Secret, User, UserId, Username, Users,
+    PasswordHash, Principal, Secret, User, UserId, Username, Users,
 };
 
 use super::error::RestError;
@@ -92,17 +94,12 @@ pub async fn authenticate(
             .map_err(|e| internal(&e, audit))?,
         Err(_) => None,
     };
-    let Some(user) = user else {
-        return Err(refuse(
-            state,
-            audit,
-            RestError::InvalidUser,
-            invalid("unknown_user"),
-        )
-        .await);
-    };
-    let Some(stored) = user.password.clone() else {
-        return Err(refuse(state, audit, RestError::InvalidUser, invalid("no_password")).await);
+    // An unknown user or one without a password is checked against a decoy hash, so the
+    // answer's timing does not tell which usernames exist.
+    let (stored, refused) = match user.as_ref().map(|u| u.password.clone()) {
+        Some(Some(stored)) => (stored, None),
+        Some(None) => (decoy(state).await, Some("no_password")),
+        None => (decoy(state).await, Some("unknown_user")),
     };
     let policy = state.password_policy;
     let plain = password.to_owned();
@@ -120,6 +117,10 @@ pub async fn authenticate(
             let id = audit.request_id.clone().unwrap_or_default();
             return Err(RestError::Internal(id).into());
         }
+    };
+    let (Some(user), None) = (user, refused) else {
+        let failure = invalid(refused.unwrap_or("unknown_user"));
+        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
     };
     let upgrade = match check {
         PasswordCheck::Valid { upgrade } => upgrade,
@@ -142,6 +143,28 @@ pub async fn authenticate(
     let principal = principal_for(&user, None);
     record(state.store.as_ref(), audit.success(&principal)).await;
     Ok((user, key))
+}
+
+/// A hash of a random password under the current policy, made once per process: what an
+/// unknown user's password is checked against.
+async fn decoy(state: &AppState) -> PasswordHash {
+    static DECOY: OnceLock<PasswordHash> = OnceLock::new();
+    if let Some(hash) = DECOY.get() {
+        return hash.clone();
+    }
+    let policy = state.password_policy;
+    let made = state
+        .passwords
+        .run(move || policy.hash(&crate::site_secrets::random_alphanumeric(24)))
+        .await;
+    match made {
+        Ok(Ok(hash)) => DECOY.get_or_init(|| hash).clone(),
+        // Without a decoy the check below still fails; only the timing differs.
+        _ => PasswordHash::Sha1 {
+            hex: "0".repeat(40),
+            salt: None,
+        },
+    }
 }
 
 /// Replaces a legacy (sha1, md5, bcrypt) or weaker Argon2 hash by the policy's Argon2id.

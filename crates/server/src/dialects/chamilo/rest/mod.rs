@@ -310,6 +310,10 @@ async fn dispatch(context: &Context, caller: &Caller, action: Action) -> Result<
 
 /// The envelope: HTTP 200, JSON, `Access-Control-Allow-Origin: *`, `error` first.
 fn envelope(result: Result<Json, RestError>, diagnostic: Option<HeaderValue>) -> Response {
+    let retry_after = match &result {
+        Err(RestError::TooManyRequests(seconds)) => Some(*seconds),
+        _ => None,
+    };
     let (body, outcome) = match result {
         Ok(data) => (
             Json::object([("error", Json::Bool(false)), ("data", data)]),
@@ -331,6 +335,11 @@ fn envelope(result: Result<Json, RestError>, diagnostic: Option<HeaderValue>) ->
         body.encode(),
     )
         .into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     if let Some(value) = diagnostic {
         response
             .headers_mut()
