@@ -104,7 +104,23 @@ impl RestError {
 
 #[cfg(test)]
 mod tests {
+    use gatehouse_domain::UserId;
+
     use super::*;
+
+    #[test]
+    fn store_failures_become_internal_errors_naming_the_request() {
+        let error = RestError::from_domain(&DomainError::Unavailable("down".into()), "r-9");
+        assert_eq!(error, RestError::Internal("r-9".into()));
+        assert_eq!(
+            RestError::from_domain(&DomainError::WriteRefused("ro".into()), "r-1").outcome(),
+            "server_error"
+        );
+        assert_eq!(
+            RestError::from_domain(&DomainError::UserNotFound(UserId(3)), "r-2"),
+            RestError::UserNotFound
+        );
+    }
 
     #[test]
     fn messages_are_chamilos_english_texts() {

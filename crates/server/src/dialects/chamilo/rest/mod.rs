@@ -8,6 +8,17 @@
 //! Failures of gatehouse itself answer in that envelope too (D9): an oversized body
 //! "Request body too large (limit N bytes)", a panic or store failure
 //! "Internal error (request <id>)".
+//!
+//! Where Chamilo was unsafe, gatehouse keeps the wire shape and does the safe thing:
+//! - a missing `api_key` answers "Invalid API key" (Chamilo: HTTP 500 with no JSON);
+//! - `authenticate` refuses inactive and expired users (D18), and a disabled user's key
+//!   stops working; keys are random, compared in constant time, stored encrypted (D12);
+//! - `update_user_from_username` lets only administrators change `status`, `active`,
+//!   `enabled` and `expiration_date`, even on their own account; keys Chamilo accepts but
+//!   gatehouse has no place for (`address`, `theme`, …) are accepted and not stored;
+//! - `add_users_session` lets a non-administrator add only themself (Chamilo: any list
+//!   that contains them); `delete_user` never deletes the caller;
+//! - `save_session`'s `coach_username` is a user id as Chamilo casts it, or a username.
 
 pub mod auth;
 pub mod codec;
