@@ -14,6 +14,7 @@ mod course;
 mod credential;
 mod error;
 mod ids;
+mod lockout;
 pub mod password;
 mod ports;
 mod principal;
@@ -29,10 +30,11 @@ pub use course::{
 pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential};
 pub use error::DomainError;
 pub use ids::{CourseId, CredentialId, UserId, Username};
+pub use lockout::{LockoutPolicy, LockoutState, LockoutSubject};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
 pub use ports::{
     Attributes, Audit, CourseDescriptions, CourseSessions, Courses, Credentials, Directory,
-    Enrolments, Health, Page, SiteSecrets, Store, Users,
+    Enrolments, Health, Lockouts, Page, SiteSecrets, Store, Users,
 };
 pub use principal::Principal;
 pub use secret::Secret;

@@ -2,4 +2,5 @@
 
 mod chamilo_rest;
 mod chamilo_testip;
+mod guard;
 mod operations;

@@ -25,8 +25,13 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
+        name: "lockouts",
+        sql: include_str!("../migrations/0002_lockouts.sql"),
+    },
+    Migration {
+        version: 3,
         name: "course_sessions",
-        sql: include_str!("../migrations/0002_course_sessions.sql"),
+        sql: include_str!("../migrations/0003_course_sessions.sql"),
     },
 ];
 

@@ -12,5 +12,6 @@ mod courses;
 mod credentials;
 mod enrolments;
 mod lifecycle;
+mod lockouts;
 mod site_secrets;
 mod users;

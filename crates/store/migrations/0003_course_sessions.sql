@@ -1,4 +1,4 @@
--- gatehouse schema, version 2: course sessions and course descriptions (issue #4).
+-- gatehouse schema, version 3: course sessions and course descriptions (issue #4).
 --
 -- Same conventions as version 1: {{id}} is the engine's auto-increment primary key,
 -- portable types only (BIGINT, TEXT), timestamps as integer Unix microseconds (UTC),
