@@ -28,6 +28,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "lockouts",
         sql: include_str!("../migrations/0002_lockouts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "course_sessions",
+        sql: include_str!("../migrations/0003_course_sessions.sql"),
+    },
 ];
 
 /// What [`crate::SqlStore::migrate`] did.

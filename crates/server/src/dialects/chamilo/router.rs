@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::routing::any;
 
-use super::{soap, testip};
+use super::{rest, soap, testip};
 use crate::state::AppState;
 
 /// The directory every Chamilo web service lives in.
@@ -17,4 +17,5 @@ pub fn router() -> Router<AppState> {
             &format!("{WEBSERVICES}/registration.soap.php"),
             any(soap::endpoint),
         )
+        .route(rest::PATH, any(rest::v2))
 }
