@@ -65,7 +65,21 @@ pub async fn endpoint(
     }
     let headers = request.headers().clone();
     let diagnostics = state.diagnostics;
-    match call(state, ip, request_id.clone(), &headers, request.into_body()).await {
+    let location = address(&headers, uri.path());
+    let web_root = location
+        .strip_suffix(gatehouse_wire::chamilo::PATH)
+        .unwrap_or(&location)
+        .to_owned();
+    match call(
+        state,
+        ip,
+        request_id.clone(),
+        &headers,
+        request.into_body(),
+        web_root,
+    )
+    .await
+    {
         Ok(xml) => xml_response(StatusCode::OK, xml),
         Err(error) => {
             let diagnostic = match &error {
@@ -84,6 +98,7 @@ async fn call(
     request_id: String,
     headers: &HeaderMap,
     body: Body,
+    web_root: String,
 ) -> Result<String, SoapError> {
     check_content_type(headers)?;
     if let Some(length) = headers
@@ -119,7 +134,7 @@ async fn call(
     }
     // A panicking operation must still answer in SOAP (D9): run it as its own task.
     let task = tokio::spawn(async move {
-        let value = ops::dispatch(&state, &op).await?;
+        let value = ops::dispatch(&state, &op, &web_root).await?;
         Ok::<String, SoapError>(codec::encode(&op, &value))
     });
     match task.await {

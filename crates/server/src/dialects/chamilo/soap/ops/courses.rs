@@ -1,7 +1,7 @@
 //! Courses: create, edit, soft-delete, list, descriptions, membership (specs/chamilo.md §4.2).
 
 use gatehouse_domain::{
-    Attributes, Course, CourseId, CoursePatch, CourseVisibility, Courses, DomainError, Enrolments,
+    Attributes, Course, CoursePatch, CourseVisibility, Courses, DomainError, Enrolments,
     EntityKind, EntityRef, NewCourse, Page, UserId, Users,
 };
 use gatehouse_wire::SoapValue;
@@ -336,22 +336,4 @@ pub async fn user_subscribed_in_course<S: Courses + Enrolments + ?Sized>(
         _ => false,
     };
     Ok(SoapValue::text(if subscribed { "1" } else { "" }))
-}
-
-/// `WSCourseDescription`: see [`super::descriptions`].
-pub async fn course_description<S: Courses + Attributes + ?Sized>(
-    store: &S,
-    p: &Params,
-) -> Result<SoapValue, SoapError> {
-    let _ = (store, p, CourseId(0));
-    Ok(SoapValue::Array(Vec::new()))
-}
-
-/// `WSEditCourseDescription`: see [`super::descriptions`].
-pub async fn edit_course_description<S: Courses + Attributes + ?Sized>(
-    store: &S,
-    p: &Params,
-) -> Result<SoapValue, SoapError> {
-    let _ = (store, p);
-    Ok(SoapValue::Array(Vec::new()))
 }

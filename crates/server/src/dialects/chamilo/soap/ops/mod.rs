@@ -5,6 +5,7 @@
 //! live here: external-id lookups, `extra` lists, role and date mapping.
 
 mod courses;
+mod descriptions;
 mod sessions;
 mod subscriptions;
 mod users;
@@ -20,8 +21,9 @@ use super::codec::{Op, Params};
 use super::error::SoapError;
 use crate::state::AppState;
 
-/// Runs one authenticated operation and returns the value to render.
-pub async fn dispatch(state: &AppState, op: &Op) -> Result<SoapValue, SoapError> {
+/// Runs one authenticated operation and returns the value to render. `web_root` is the
+/// Chamilo root the request came to (for the URLs `WSListSessions` answers).
+pub async fn dispatch(state: &AppState, op: &Op, web_root: &str) -> Result<SoapValue, SoapError> {
     let store = state.store.as_ref();
     let p = op.params();
     match op {
@@ -48,8 +50,8 @@ pub async fn dispatch(state: &AppState, op: &Op) -> Result<SoapValue, SoapError>
         Op::WSEditCourse(_) => courses::edit_course(store, p).await,
         Op::WSDeleteCourse(_) => courses::delete_course(store, p).await,
         Op::WSListCourses(_) => courses::list_courses(store, p).await,
-        Op::WSCourseDescription(_) => courses::course_description(store, p).await,
-        Op::WSEditCourseDescription(_) => courses::edit_course_description(store, p).await,
+        Op::WSCourseDescription(_) => descriptions::course_description(store, p).await,
+        Op::WSEditCourseDescription(_) => descriptions::edit_course_description(store, p).await,
         Op::WSUserSubscribedInCourse(_) => courses::user_subscribed_in_course(store, p).await,
         Op::WSSubscribeUserToCourse(_) => subscriptions::subscribe_user_to_course(store, p).await,
         Op::WSSubscribeUserToCourseSimple(_) => {
@@ -72,7 +74,7 @@ pub async fn dispatch(state: &AppState, op: &Op) -> Result<SoapValue, SoapError>
         Op::WSUnsuscribeCoursesFromSession(_) => {
             sessions::unsubscribe_courses_from_session(store, p).await
         }
-        Op::WSListSessions(_) => sessions::list_sessions(state, p).await,
+        Op::WSListSessions(_) => sessions::list_sessions(store, p, web_root).await,
     }
 }
 
