@@ -283,3 +283,71 @@ async fn course_descriptions_of_an_unknown_course_are_an_empty_array() {
         answer.body
     );
 }
+
+#[tokio::test]
+async fn course_descriptions_are_eight_sections_that_edit_course_description_fills() {
+    let app = TestApp::new().await;
+    create_course(&app, "Described", "DS").await;
+    let item = |id: &str, title: &str| {
+        [
+            s("course_desc_id", id),
+            s("course_desc_title", title),
+            s("course_desc_content", "<p>Learn & do</p>"),
+            course_ref("DS"),
+        ]
+        .concat()
+    };
+    let unknown = [
+        s("course_desc_id", "1"),
+        s("course_desc_content", "x"),
+        course_ref("nope"),
+    ]
+    .concat();
+    let edits = arr(
+        "course_desc",
+        "editCourseDescriptionParams",
+        &[
+            item("2", "Goals"),
+            item("3", ""),
+            item("9", "Too far"),
+            unknown,
+        ],
+    );
+    let answer = call(
+        &app,
+        "WSEditCourseDescription",
+        "editCourseDescription",
+        &edits,
+    )
+    .await;
+    assert_eq!(answer.results(), ["1", "1", "0", "0"]);
+    assert!(
+        answer
+            .body
+            .contains("<course_desc_id xsi:type=\"xsd:string\">2</course_desc_id>"),
+        "{}",
+        answer.body
+    );
+
+    let read = call(
+        &app,
+        "WSCourseDescription",
+        "courseDescription",
+        &course_ref("DS"),
+    )
+    .await;
+    let value = read.value();
+    let items = value.items();
+    assert_eq!(items.len(), 8);
+    let ids: Vec<&str> = items.iter().map(|i| i.str("course_desc_id")).collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "5", "6", "7", "8"]);
+    assert_eq!(items[1].str("course_desc_title"), "Goals");
+    assert_eq!(items[1].str("course_desc_content"), "<p>Learn & do</p>");
+    assert_eq!(
+        items[2].str("course_desc_title"),
+        items[2].str("course_desc_default_title"),
+        "an empty title takes the default"
+    );
+    assert_eq!(items[0].str("course_desc_title"), "");
+    assert!(read.body.contains("&lt;p&gt;Learn &amp; do&lt;/p&gt;"));
+}
