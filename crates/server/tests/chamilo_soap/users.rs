@@ -432,3 +432,39 @@ async fn update_user_api_key_creates_one_key_and_shows_it_again() {
         "0"
     );
 }
+
+#[tokio::test]
+async fn a_sha1_pre_hashed_soap_user_authenticates_through_rest_and_is_upgraded_to_argon2id() {
+    let app = TestApp::new().await;
+    let members = [
+        s("firstname", "Re"),
+        s("lastname", "St"),
+        s("status", "5"),
+        s("email", "rest@example.test"),
+        s("loginname", "crossover"),
+        s("password", "5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8"),
+        s("encrypt_method", "sha1"),
+        s("original_user_id_name", "wp_id"),
+        s("original_user_id_value", "X1"),
+    ]
+    .concat();
+    call(
+        &app,
+        "WSCreateUserPasswordCrypted",
+        "createUserPasswordCrypted",
+        &members,
+    )
+    .await;
+    let response = app
+        .client
+        .post(app.url("/chamilo/main/webservices/api/v2.php"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("action=authenticate&username=crossover&password=password")
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], false, "{body}");
+    let upgraded = user(&app, "crossover").await.password.expect("a password");
+    assert!(matches!(upgraded, PasswordHash::Argon2(_)), "{upgraded:?}");
+}
