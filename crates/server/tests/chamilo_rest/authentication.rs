@@ -305,3 +305,20 @@ async fn the_admin_key_actions_need_webservice_enable_adminonly_api() {
     .await;
     assert_eq!(reply.body, NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn after_ten_wrong_passwords_even_the_right_one_gets_the_wrong_answer_until_the_lockout_ends()
+{
+    let app = TestApp::new().await;
+    user(&app, "ann", "pw-ann", Options::default()).await;
+    for _ in 0..10 {
+        assert_eq!(authenticate(&app, "ann", "guess").await.body, INVALID_USER);
+    }
+    let locked = authenticate(&app, "ann", "pw-ann").await;
+    assert_eq!(locked.body, INVALID_USER);
+    let diagnostic = locked.headers["x-gatehouse-diagnostic"].to_str().unwrap();
+    assert!(
+        diagnostic.starts_with("reason=locked_out; locked_until="),
+        "{diagnostic}"
+    );
+}

@@ -5,6 +5,7 @@
 //! detected.", "Invalid API key") and, where diagnostics are on, say why in
 //! `X-Gatehouse-Diagnostic` (D16); REST has no canonical string, so only the reason shows.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::OnceLock;
 
 use chrono::Utc;
@@ -72,7 +73,8 @@ fn internal(error: &DomainError, audit: &AuthRecord) -> Refusal {
     RestError::from_domain(error, audit.request_id.as_deref().unwrap_or("-")).into()
 }
 
-/// `authenticate`: checks the password on the password pool, upgrades a legacy or weaker
+/// `authenticate`: refuses locked names and IPs unchecked, counts wrong passwords towards
+/// a lockout (D8), checks the password on the password pool, upgrades a legacy or weaker
 /// hash to Argon2id, refuses inactive and expired users (D18, unlike Chamilo), and returns
 /// the user with their API key, issued on the first success and the same ever after (D12).
 pub async fn authenticate(
@@ -94,6 +96,11 @@ pub async fn authenticate(
             .map_err(|e| internal(&e, audit))?,
         Err(_) => None,
     };
+    // A locked name or IP gets exactly a wrong password's answer, unchecked (D8, D9).
+    let ip = audit.ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if let Err(failure) = state.guard.check(Some(username), ip).await {
+        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
+    }
     // An unknown user or one without a password is checked against a decoy hash, so the
     // answer's timing does not tell which usernames exist.
     let (stored, refused) = match user.as_ref().map(|u| u.password.clone()) {
@@ -118,21 +125,26 @@ pub async fn authenticate(
             return Err(RestError::Internal(id).into());
         }
     };
-    let (Some(user), None) = (user, refused) else {
-        let failure = invalid(refused.unwrap_or("unknown_user"));
-        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
+    let wrong = match (&user, refused, check) {
+        (Some(_), None, PasswordCheck::Valid { .. }) => None,
+        (_, Some(reason), _) => Some(reason),
+        (_, None, _) => Some("mismatch"),
     };
-    let upgrade = match check {
-        PasswordCheck::Valid { upgrade } => upgrade,
-        PasswordCheck::Invalid => {
-            return Err(refuse(state, audit, RestError::InvalidUser, invalid("mismatch")).await);
-        }
+    if let Some(reason) = wrong {
+        // A wrong credential counts towards a lockout; an unknown name counts against the name (D8).
+        let mut failure = invalid(reason);
+        failure.locked_until = state.guard.failure(Some(username), ip).await;
+        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
+    }
+    let (Some(user), PasswordCheck::Valid { upgrade }) = (user, check) else {
+        return Err(refuse(state, audit, RestError::InvalidUser, invalid("mismatch")).await);
     };
     // Checked after the password, so a wrong guess cannot learn that an account is disabled.
     if !user.can_sign_in(Utc::now()) {
         let reason = if user.active { "expired" } else { "inactive" };
         return Err(refuse(state, audit, RestError::InvalidUser, invalid(reason)).await);
     }
+    state.guard.success(username).await;
     if upgrade {
         upgrade_password(state, user.id, password).await;
     }
