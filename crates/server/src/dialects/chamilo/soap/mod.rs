@@ -20,10 +20,8 @@ pub mod codec;
 pub mod error;
 pub mod ops;
 
-use std::collections::HashMap;
-
 use axum::body::Body;
-use axum::extract::{OriginalUri, Query, Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::response::{IntoResponse, Response};
 use gatehouse_wire::chamilo::SERVICE;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -47,7 +45,6 @@ pub async fn endpoint(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     OriginalUri(uri): OriginalUri,
-    Query(query): Query<HashMap<String, String>>,
     request: Request,
 ) -> Response {
     let request_id = request
@@ -57,7 +54,15 @@ pub async fn endpoint(
         .unwrap_or_default();
     if request.method() == Method::GET || request.method() == Method::HEAD {
         let location = address(request.headers(), uri.path());
-        return if query.keys().any(|k| k.eq_ignore_ascii_case("wsdl")) {
+        // Read by hand: a query-string extractor would answer a malformed query in plain text.
+        let wants_wsdl = uri.query().is_some_and(|q| {
+            q.split('&').any(|pair| {
+                pair.split('=')
+                    .next()
+                    .is_some_and(|k| k.eq_ignore_ascii_case("wsdl"))
+            })
+        });
+        return if wants_wsdl {
             wsdl(&location)
         } else {
             description_page(&location)
