@@ -11,12 +11,14 @@ mod attributes;
 mod audit;
 mod course;
 mod credential;
+mod crm;
 mod error;
 mod ids;
 pub mod password;
 mod ports;
 mod principal;
 mod secret;
+mod session;
 mod user;
 
 pub use attributes::{EntityKind, EntityRef, ExternalId, ExtraValue};
@@ -25,6 +27,7 @@ pub use course::{
     Course, CoursePatch, CourseVisibility, Enrolment, EnrolmentRole, EnrolmentStatus, NewCourse,
 };
 pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential};
+pub use crm::{Crm, CrmRecord, NewCrmRecord, RecordId};
 pub use error::DomainError;
 pub use ids::{CourseId, CredentialId, UserId, Username};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
@@ -34,6 +37,7 @@ pub use ports::{
 };
 pub use principal::Principal;
 pub use secret::Secret;
+pub use session::{Challenge, Session, SessionKind, SessionLimits, Sessions};
 pub use user::{NewUser, PlatformRole, User, UserPatch};
 
 /// The result type of every port method.

@@ -194,6 +194,19 @@ pub trait Health: Send + Sync {
 }
 
 /// Everything a store provides; what `AppState` holds.
-pub trait Store: Directory + Credentials + SiteSecrets + Audit + Health {}
+pub trait Store:
+    Directory + Credentials + SiteSecrets + Audit + Health + crate::Sessions + crate::Crm
+{
+}
 
-impl<T: Directory + Credentials + SiteSecrets + Audit + Health + ?Sized> Store for T {}
+impl<T> Store for T where
+    T: Directory
+        + Credentials
+        + SiteSecrets
+        + Audit
+        + Health
+        + crate::Sessions
+        + crate::Crm
+        + ?Sized
+{
+}
