@@ -1,4 +1,6 @@
 //! The server in-process through `TestApp` (one test binary, modules inside).
 
 mod chamilo_testip;
+mod corebos_auth;
+mod corebos_support;
 mod operations;
