@@ -2,5 +2,6 @@
 
 mod chamilo_testip;
 mod corebos_auth;
+mod corebos_records;
 mod corebos_support;
 mod operations;
