@@ -4,4 +4,5 @@ mod chamilo_testip;
 mod corebos_auth;
 mod corebos_records;
 mod corebos_support;
+mod corebos_vtql;
 mod operations;
