@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod explain;
 mod runtime;
 mod sandbox;
 mod serve;
@@ -25,7 +26,8 @@ const EXAMPLES: &str = "Examples:
   gatehouse serve --config gatehouse.toml
   gatehouse admin user add alice --password-stdin --email alice@example.com
   gatehouse admin credential add --kind chamilo-api-key --user alice
-  gatehouse admin audit search --since 30m --outcome failure";
+  gatehouse admin audit search --since 30m --outcome failure
+  gatehouse explain corebos --token 5a7b3c9d1e2f4 --access-key Kq3mZ8vB2xL9pT4w";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -35,6 +37,9 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Manage users, courses, credentials, secrets and the audit trail in the database.
     Admin(admin::AdminArgs),
+    /// Show the canonical string and expected value of a dialect's signature, and where a
+    /// client's value differs.
+    Explain(explain::ExplainArgs),
 }
 
 #[tokio::main]
@@ -44,6 +49,11 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Admin(args) => admin::run(args).await,
+        Command::Explain(args) => match explain::run(args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(error) => Err(error),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

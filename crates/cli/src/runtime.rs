@@ -64,8 +64,8 @@ pub fn master_key(config: &Config) -> anyhow::Result<(MasterKey, KeySource)> {
         return Ok((key, KeySource::Environment));
     }
     let path = config.data_dir.join("master.key");
-    let (key, created) = MasterKey::load_or_create(&path)
-        .map_err(|e| anyhow!("master key {}: {e}", path.display()))?;
+    // The store's error already names the file.
+    let (key, created) = MasterKey::load_or_create(&path).map_err(|e| anyhow!(e))?;
     Ok((
         key,
         if created {

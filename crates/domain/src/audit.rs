@@ -97,6 +97,6 @@ pub struct AuditQuery {
     pub principal: Option<String>,
     /// Only events with this outcome.
     pub outcome: Option<Outcome>,
-    /// At most this many (newest first).
+    /// At most this many (newest first); 0 means no limit.
     pub limit: u32,
 }

@@ -17,14 +17,14 @@ use crate::site_secrets::{random_alphanumeric, random_hex};
 /// 16 alphanumerics that never contain `rn`, which the official JS client's MD5 mangles
 /// (specs/corebos.md); Wildix secrets are 32 alphanumerics.
 pub fn new_secret(kind: CredentialKind) -> Secret {
+    let mut rng = rand::rngs::OsRng;
     Secret::new(match kind {
-        CredentialKind::ChamiloApiKey | CredentialKind::ChamiloSoapApiKey => random_hex(32),
-        CredentialKind::CorebosAccessKey => loop {
-            let key = random_alphanumeric(16);
-            if !key.contains("rn") {
-                break key;
-            }
-        },
+        CredentialKind::ChamiloApiKey | CredentialKind::ChamiloSoapApiKey => {
+            gatehouse_schemes::chamilo::generate_api_key(&mut rng)
+        }
+        CredentialKind::CorebosAccessKey => {
+            gatehouse_schemes::corebos::generate_access_key(&mut rng, 16)
+        }
         CredentialKind::WildixApp => random_alphanumeric(32),
     })
 }
