@@ -4,7 +4,6 @@ use gatehouse_domain::{CredentialKind, User};
 use gatehouse_server::config::Config;
 use gatehouse_server::credentials::{IssueRequest, issue};
 use gatehouse_testkit::TestApp;
-use md5::{Digest, Md5};
 use serde_json::Value;
 
 /// The endpoint under the default mount.
@@ -121,7 +120,7 @@ pub async fn access_key(app: &TestApp, user: &User) -> String {
 
 /// `md5(token + key)` in lowercase hex, as clients compute it.
 pub fn proof(token: &str, key: &str) -> String {
-    hex::encode(Md5::digest(format!("{token}{key}").as_bytes()))
+    gatehouse_schemes::corebos::login_proof(token, key)
 }
 
 /// Checks the transport rules every answer keeps (§2) and parses the body.

@@ -14,8 +14,9 @@ use super::codec::Reply;
 use super::config::ChallengeMode;
 use super::error::CorebosError;
 use super::json::Json;
-use super::proof;
 use super::router::Refusal;
+use gatehouse_schemes::corebos;
+
 use crate::edge::{AuthFailure, AuthRecord};
 use crate::state::AppState;
 
@@ -67,7 +68,7 @@ pub async fn challenge(state: &AppState, username: &str) -> Result<Reply, Refusa
         .ok_or_else(not_found)?;
     let now = Utc::now();
     let ttl = secs(state.config.corebos.challenge_ttl);
-    let token = proof::generate_challenge_token();
+    let token = corebos::generate_challenge_token(&mut rand::thread_rng());
     let challenge = state
         .store
         .issue_challenge(user.id, &token, now, now + ttl)
@@ -159,20 +160,34 @@ pub async fn login(
         )
         .await);
     }
-    let matched = challenges.iter().find(|c| {
-        keys.iter()
-            .any(|(_, key)| proof::verify_login(sent, &c.token, key.expose()))
-    });
-    let matched = match matched {
-        Some(c) => Some(c.clone()),
-        None => password_match(state, &user, &challenges, sent).await?,
-    };
+    // Every outstanding challenge is tried (D1); the newest one explains a failure (D16).
+    let mut first_error = None;
+    let mut matched = None;
+    'search: for challenge in &challenges {
+        for (_, key) in &keys {
+            match corebos::verify_login(sent, &challenge.token, key.expose()) {
+                Ok(()) => {
+                    matched = Some(challenge.clone());
+                    break 'search;
+                }
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+    }
+    if matched.is_none() {
+        matched = password_match(state, &user, &challenges, sent).await?;
+    }
     let Some(challenge) = matched else {
-        let expected = keys
-            .first()
-            .map(|(_, key)| proof::login_proof(&newest.token, key.expose()));
-        let failure =
-            AuthFailure::new("mismatch").diagnosis(proof::redacted_input(&newest.token), expected);
+        let redacted = corebos::redacted_input(&newest.token);
+        let failure = match first_error {
+            Some(error) => AuthFailure::new(error.reason_code()).diagnosis(
+                error.canonical().map_or(redacted, str::to_owned),
+                error.expected().map(str::to_owned),
+            ),
+            None => AuthFailure::new("mismatch").diagnosis(redacted, None),
+        };
         return Err(refuse(CorebosError::InvalidUserCredentials, failure).await);
     };
     if !user.can_sign_in(now) {

@@ -17,7 +17,6 @@ mod json;
 mod modules;
 mod ops;
 mod params;
-mod proof;
 mod router;
 mod vtql;
 
