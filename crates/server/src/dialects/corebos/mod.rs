@@ -12,6 +12,7 @@
 mod auth;
 mod codec;
 mod config;
+mod demo;
 mod error;
 mod json;
 mod modules;
@@ -21,4 +22,5 @@ mod router;
 mod vtql;
 
 pub use config::{ChallengeMode, CorebosConfig};
+pub use demo::seed as seed_demo;
 pub use router::router;
