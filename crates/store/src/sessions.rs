@@ -150,9 +150,11 @@ impl Sessions for SqlStore {
         match row {
             Some(row) => session_from_row(&row).map(Some),
             None => {
-                // Dead or unknown: make sure a dead one never comes back.
-                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                // Dead or unknown: make sure a dead one of this kind never comes back (a
+                // session of another kind under the same id is not this caller's to end).
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND kind = $2")
                     .bind(&hash)
+                    .bind(kind.as_str())
                     .execute(&self.writer)
                     .await
                     .map_err(db)?;
