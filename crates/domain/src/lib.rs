@@ -37,7 +37,9 @@ pub use ports::{
 };
 pub use principal::Principal;
 pub use secret::Secret;
-pub use session::{Challenge, Session, SessionKind, SessionLimits, Sessions};
+pub use session::{
+    Challenge, MAX_OUTSTANDING_CHALLENGES, Session, SessionKind, SessionLimits, Sessions,
+};
 pub use user::{NewUser, PlatformRole, User, UserPatch};
 
 /// The result type of every port method.

@@ -67,11 +67,16 @@ pub struct SessionLimits {
     pub created_since: DateTime<Utc>,
 }
 
+/// How many challenges one user may have outstanding; issuing more drops the oldest, so a
+/// caller looping on `getchallenge` cannot grow the table without bound.
+pub const MAX_OUTSTANDING_CHALLENGES: i64 = 256;
+
 /// Challenges and sessions.
 #[async_trait]
 pub trait Sessions: Send + Sync {
     /// Stores a new challenge for `user`; several may be outstanding at once (D1). Expired
-    /// challenges of the same user are dropped on the way.
+    /// and consumed challenges of the same user are dropped on the way, and the oldest beyond
+    /// [`MAX_OUTSTANDING_CHALLENGES`].
     async fn issue_challenge(
         &self,
         user: UserId,

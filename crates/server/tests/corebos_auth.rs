@@ -474,3 +474,40 @@ async fn options_answers_an_empty_200() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "");
 }
+
+#[tokio::test]
+async fn logins_and_refused_sessions_leave_audit_events() {
+    let crm = Crm::new().await;
+    crm.admin_session().await;
+    crm.get(&[("operation", "listtypes"), ("sessionName", "nosuchsession")])
+        .await;
+    let events = crm
+        .app
+        .store()
+        .audit_events(gatehouse_domain::AuditQuery::default())
+        .await
+        .unwrap();
+    let seen: Vec<(String, String, String)> = events
+        .iter()
+        .filter(|e| e.event.dialect == "corebos")
+        .map(|e| {
+            (
+                e.event.scheme.clone(),
+                e.event.operation.clone(),
+                e.event.reason.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        seen.contains(&("challenge".into(), "login".into(), "ok".into())),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(
+            "session".into(),
+            "listtypes".into(),
+            "unknown_session".into()
+        )),
+        "{seen:?}"
+    );
+}

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::{
-    Challenge, DomainResult, Secret, Session, SessionKind, SessionLimits, Sessions, UserId,
+    Challenge, DomainResult, MAX_OUTSTANDING_CHALLENGES, Secret, Session, SessionKind,
+    SessionLimits, Sessions, UserId,
 };
 use sqlx::any::AnyRow;
 
@@ -65,6 +66,15 @@ impl Sessions for SqlStore {
         .await
         .map_err(db)?;
         let challenge = challenge_from_row(&row)?;
+        sqlx::query(
+            "DELETE FROM challenges WHERE user_id = $1 AND id NOT IN \
+             (SELECT id FROM challenges WHERE user_id = $1 ORDER BY id DESC LIMIT $2)",
+        )
+        .bind(user.0)
+        .bind(MAX_OUTSTANDING_CHALLENGES)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(challenge)
     }

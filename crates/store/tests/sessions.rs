@@ -164,3 +164,35 @@ async fn idle_or_too_old_sessions_are_dead_and_stay_dead() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_user_keeps_at_most_the_newest_outstanding_challenges() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        let now = Utc::now();
+        let extra = 4;
+        for i in 0..gatehouse_domain::MAX_OUTSTANDING_CHALLENGES + extra {
+            s.issue_challenge(
+                ann.id,
+                &format!("{i:013x}"),
+                now,
+                now + Duration::seconds(300),
+            )
+            .await
+            .unwrap();
+        }
+        let live = s.live_challenges(ann.id, now).await.unwrap();
+        assert_eq!(
+            live.len() as i64,
+            gatehouse_domain::MAX_OUTSTANDING_CHALLENGES,
+            "{}",
+            t.label
+        );
+        assert!(
+            live.iter().all(|c| c.token != format!("{:013x}", 0)),
+            "{}",
+            t.label
+        );
+    }
+}

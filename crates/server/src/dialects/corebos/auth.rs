@@ -29,9 +29,6 @@ const API_VERSION: &str = "0.22";
 /// What `vtigerVersion` reports: stock coreBOS ships 5.5.0 (§5, §15).
 const VTIGER_VERSION: &str = "5.5.0";
 
-/// Most challenges one user may have outstanding; older ones beyond this are not tried.
-const MAX_LIVE_CHALLENGES: usize = 256;
-
 /// The cookie of a browser session (D15).
 pub const WEB_SESSION_COOKIE: &str = "gatehouse_session";
 
@@ -143,12 +140,11 @@ pub async fn login(
         )
         .await);
     };
-    let mut challenges = state
+    let challenges = state
         .store
         .live_challenges(user.id, now)
         .await
         .map_err(CorebosError::from)?;
-    challenges.truncate(MAX_LIVE_CHALLENGES);
     let Some(newest) = challenges.first().cloned() else {
         return Err(refuse(CorebosError::InvalidAuthToken, AuthFailure::new("expired")).await);
     };
@@ -328,11 +324,31 @@ fn principal_of(user: &User, scheme: &'static str) -> Principal {
 }
 
 /// Resumes the request's session: unknown, idle-expired and absolute-expired sessions, and
-/// sessions of users who may no longer sign in, are `AUTHENTICATION_REQUIRED` (D7).
-pub async fn resume(state: &AppState, sid: Option<&str>) -> Result<Caller, CorebosError> {
-    let sid = sid.ok_or(CorebosError::AuthenticationRequired)?;
+/// sessions of users who may no longer sign in, are `AUTHENTICATION_REQUIRED` (D7). A
+/// refusal is audited; a success is not (it is one per request, and the login was).
+pub async fn resume(
+    state: &AppState,
+    origin: &Origin,
+    operation: &str,
+    sid: Option<&str>,
+) -> Result<Caller, CorebosError> {
+    let reason = match sid {
+        None => "missing",
+        Some(sid) => match live_caller(state, sid).await? {
+            Some(caller) => return Ok(caller),
+            None => "unknown_session",
+        },
+    };
+    let event = origin
+        .record("session", operation)
+        .failure(&AuthFailure::new(reason));
+    crate::edge::auth::record(state.store.as_ref(), event).await;
+    Err(CorebosError::AuthenticationRequired)
+}
+
+async fn live_caller(state: &AppState, sid: &str) -> Result<Option<Caller>, CorebosError> {
     let now = Utc::now();
-    let session = state
+    let Some(session) = state
         .store
         .resume_session(
             SessionKind::Webservice,
@@ -341,17 +357,18 @@ pub async fn resume(state: &AppState, sid: Option<&str>) -> Result<Caller, Coreb
             now,
         )
         .await?
-        .ok_or(CorebosError::AuthenticationRequired)?;
-    let user = state
+    else {
+        return Ok(None);
+    };
+    Ok(state
         .store
         .user(session.user)
         .await?
         .filter(|u| u.can_sign_in(now))
-        .ok_or(CorebosError::AuthenticationRequired)?;
-    Ok(Caller {
-        principal: principal_of(&user, "session"),
-        user,
-    })
+        .map(|user| Caller {
+            principal: principal_of(&user, "session"),
+            user,
+        }))
 }
 
 /// Ends the session: `{"message":"successfull"}` (sic, §7). When the id came only in the

@@ -141,7 +141,7 @@ async fn dispatch(
     let caller: Option<Caller> = if name.prelogin() {
         None
     } else {
-        Some(auth::resume(state, sid.as_deref()).await?)
+        Some(auth::resume(state, origin, name.wire_name(), sid.as_deref()).await?)
     };
     let op = Op::decode(name, params)?;
     let who = || caller.as_ref().ok_or(CorebosError::AuthenticationRequired);

@@ -11,7 +11,7 @@ use super::super::error::CorebosError;
 use super::super::json::Json;
 use super::super::modules::{self, Module, parse_ws_id};
 use super::super::vtql::Row;
-use super::fields::{check_mandatory, datetime, row_json, text_of, with_defaults, writable_values};
+use super::fields::{check_mandatory, datetime, text_of, with_defaults, writable_values};
 use super::users;
 use crate::state::AppState;
 
@@ -74,6 +74,9 @@ pub fn record_row(module: &Module, record: &CrmRecord) -> Row {
         .iter()
         .filter(|f| !f.is_secret())
         .map(|field| {
+            if let Some(prefix) = &field.autonumber {
+                return (field.name.clone(), format!("{prefix}{}", record.id));
+            }
             let value = match (field.name.as_str(), field.type_name()) {
                 (_, "owner") => record.assigned_user.map(user_ws_id).unwrap_or_default(),
                 ("createdtime", _) => datetime(record.created_at),
@@ -85,6 +88,71 @@ pub fn record_row(module: &Module, record: &CrmRecord) -> Row {
         .collect();
     row.push(("id".into(), format!("{}x{}", module.id_prefix, record.id)));
     row
+}
+
+/// A record as create/retrieve/update return it: the row, plus `<field>ename` for every
+/// non-empty reference (`{module, reference}`: the target's module and label, §8.5).
+pub async fn record_json(
+    store: &dyn Store,
+    module: &Module,
+    record: &CrmRecord,
+) -> Result<Json, CorebosError> {
+    let row = record_row(module, record);
+    let mut pairs: Vec<(String, Json)> = Vec::new();
+    let mut enames = Vec::new();
+    for (name, value) in &row {
+        pairs.push((name.clone(), Json::Str(value.clone())));
+        let Some(field) = module.field(name).filter(|f| f.is_reference()) else {
+            continue;
+        };
+        if let Some((prefix, id)) = parse_ws_id(value) {
+            if let Some(label) = reference_label(store, prefix, id).await? {
+                enames.push((
+                    format!("{}ename", field.name),
+                    Json::obj([
+                        ("module", Json::Str(label.0)),
+                        ("reference", Json::Str(label.1)),
+                    ]),
+                ));
+            }
+        }
+    }
+    // `id` stays last.
+    let id = pairs.pop();
+    pairs.extend(enames);
+    pairs.extend(id);
+    Ok(Json::Obj(pairs))
+}
+
+/// The module and label of the record a reference points at.
+async fn reference_label(
+    store: &dyn Store,
+    prefix: i64,
+    id: i64,
+) -> Result<Option<(String, String)>, CorebosError> {
+    let Some(target) = modules::by_prefix(prefix) else {
+        return Ok(None);
+    };
+    if target.is_users() {
+        return Ok(store.user(UserId(id)).await?.map(|u| {
+            let full = format!("{} {}", u.first_name, u.last_name);
+            let label = if full.trim().is_empty() {
+                u.username.as_str().to_owned()
+            } else {
+                full.trim().to_owned()
+            };
+            (target.name.clone(), label)
+        }));
+    }
+    Ok(store.crm_record(RecordId(id)).await?.map(|r| {
+        let label: Vec<&str> = target
+            .label_fields
+            .iter()
+            .filter_map(|f| r.fields.get(f).map(String::as_str))
+            .filter(|v| !v.is_empty())
+            .collect();
+        (target.name.clone(), label.join(" "))
+    }))
 }
 
 /// Checks the reference and owner fields among `values` (§8.4): references must be ws ids
@@ -168,7 +236,7 @@ pub async fn create(
             assigned_user: owner.flatten(),
         })
         .await?;
-    Ok(Reply::new(row_json(&record_row(module, &record))))
+    Ok(Reply::new(record_json(store, module, &record).await?))
 }
 
 /// The values with the owner put back, for the mandatory check.
@@ -188,7 +256,7 @@ pub async fn retrieve(store: &dyn Store, who: &Caller, id: &str) -> Result<Reply
     match locate(store, id).await? {
         Target::User(module, user) => users::retrieve(store, who, module, user).await,
         Target::Record(module, Some(record)) => {
-            Ok(Reply::new(row_json(&record_row(module, &record))))
+            Ok(Reply::new(record_json(store, module, &record).await?))
         }
         Target::Record(_, None) => Err(CorebosError::InvalidId),
     }
@@ -253,7 +321,7 @@ async fn save(
         .replace_record(record.id, values, assigned)
         .await?
         .ok_or_else(denied_read)?;
-    Ok(Reply::new(row_json(&record_row(module, &saved))))
+    Ok(Reply::new(record_json(store, module, &saved).await?))
 }
 
 /// `delete(id)`: `{"status":"successful"}`; users are refused as coreBOS refuses them (§8.4).
