@@ -14,6 +14,7 @@ mod credential;
 mod crm;
 mod error;
 mod ids;
+mod lockout;
 pub mod password;
 mod ports;
 mod principal;
@@ -30,10 +31,11 @@ pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential
 pub use crm::{Crm, CrmRecord, NewCrmRecord, RecordId};
 pub use error::DomainError;
 pub use ids::{CourseId, CredentialId, UserId, Username};
+pub use lockout::{LockoutPolicy, LockoutState, LockoutSubject};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
 pub use ports::{
-    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Page, SiteSecrets,
-    Store, Users,
+    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Lockouts, Page,
+    SiteSecrets, Store, Users,
 };
 pub use principal::Principal;
 pub use secret::Secret;

@@ -5,4 +5,5 @@ mod corebos_auth;
 mod corebos_records;
 mod corebos_support;
 mod corebos_vtql;
+mod guard;
 mod operations;

@@ -33,6 +33,7 @@ mod crm;
 mod crypto;
 mod enrolments;
 mod error;
+mod lockouts;
 mod migrate;
 mod options;
 mod rows;

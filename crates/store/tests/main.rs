@@ -12,6 +12,7 @@ mod credentials;
 mod crm;
 mod enrolments;
 mod lifecycle;
+mod lockouts;
 mod sessions;
 mod site_secrets;
 mod users;

@@ -1,4 +1,4 @@
--- gatehouse schema, version 3: coreBOS challenges, sessions and CRM records (issue #5).
+-- gatehouse schema, version 4: coreBOS challenges, sessions and CRM records (issue #5).
 
 -- Outstanding login challenges; several per user (D1). A row is consumed by setting
 -- consumed = 1 with a guarded UPDATE, so exactly one login wins even across instances.
