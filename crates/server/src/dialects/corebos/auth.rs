@@ -124,6 +124,10 @@ pub async fn login(
             Refusal::new(error).with_failure(failure)
         }
     };
+    // Guard before verify (D8): a locked name or IP gets a wrong credential's answer, unchecked.
+    if let Err(locked) = state.guard.check(Some(username), origin.ip).await {
+        return Err(refuse(CorebosError::InvalidUserCredentials, locked).await);
+    }
     let now = Utc::now();
     let user = match Username::parse(username) {
         Ok(name) => state
@@ -134,11 +138,10 @@ pub async fn login(
         Err(_) => None,
     };
     let Some(user) = user else {
-        return Err(refuse(
-            CorebosError::LoginUserNotFound,
-            AuthFailure::new("unknown_user"),
-        )
-        .await);
+        // An unknown username counts against the name given (D8).
+        let mut failure = AuthFailure::new("unknown_user");
+        failure.locked_until = state.guard.failure(Some(username), origin.ip).await;
+        return Err(refuse(CorebosError::LoginUserNotFound, failure).await);
     };
     let challenges = state
         .store
@@ -184,6 +187,8 @@ pub async fn login(
             ),
             None => AuthFailure::new("mismatch").diagnosis(redacted, None),
         };
+        let mut failure = failure;
+        failure.locked_until = state.guard.failure(Some(username), origin.ip).await;
         return Err(refuse(CorebosError::InvalidUserCredentials, failure).await);
     };
     if !user.can_sign_in(now) {
@@ -198,6 +203,7 @@ pub async fn login(
         // Another login used this token first: it never logs in twice (D1).
         return Err(refuse(CorebosError::InvalidAuthToken, AuthFailure::new("replayed")).await);
     }
+    state.guard.success(username).await;
     let principal = principal_of(&user, "challenge");
     let reply = open_session(state, &user).await?;
     crate::edge::auth::record(state.store.as_ref(), record.success(&principal)).await;
