@@ -13,6 +13,7 @@ use super::super::error::CorebosError;
 use super::super::modules::Module;
 use super::super::vtql::Row;
 use super::fields::{check_mandatory, datetime, row_json, with_defaults, writable_values};
+use crate::edge::PasswordPoolError;
 use crate::state::AppState;
 
 fn denied() -> CorebosError {
@@ -83,7 +84,13 @@ async fn hash_password(
         .passwords
         .run(move || policy.hash(&plain))
         .await
-        .map_err(|_| CorebosError::Internal)?
+        .map_err(|error| match error {
+            // D9: a full password queue is ACCESS_DENIED "Too many requests" off login.
+            PasswordPoolError::Busy => {
+                CorebosError::AccessDenied("Too many requests, retry in 1 s".into())
+            }
+            PasswordPoolError::Failed => CorebosError::Internal,
+        })?
         .map_err(CorebosError::from)
 }
 
