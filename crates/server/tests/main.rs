@@ -2,6 +2,7 @@
 
 mod chamilo_testip;
 mod corebos_auth;
+mod corebos_fixtures;
 mod corebos_records;
 mod corebos_support;
 mod corebos_vtql;

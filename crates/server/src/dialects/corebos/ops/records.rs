@@ -26,7 +26,7 @@ pub enum Target {
 /// `ACCESS_DENIED` for a record that is not there on update/delete: coreBOS's module check
 /// runs first and then refuses to read it (§8.4).
 fn denied_read() -> CorebosError {
-    CorebosError::AccessDenied("Permission to read given object is denied".into())
+    CorebosError::ReadDenied
 }
 
 /// Resolves a ws id (or a bare record id, §8.1): an empty id is `INVALID_ID_ATTRIBUTE`,
@@ -53,10 +53,10 @@ pub async fn locate(store: &dyn Store, id: &str) -> Result<Target, CorebosError>
             return Ok(Target::Record(module, Some(found)));
         }
         // Anything else maps to 0x0 in coreBOS.
-        None => return Err(CorebosError::denied_id("0")),
+        None => return Err(CorebosError::IdDenied("0".into())),
     };
     let module =
-        modules::by_prefix(prefix).ok_or_else(|| CorebosError::denied_id(&prefix.to_string()))?;
+        modules::by_prefix(prefix).ok_or_else(|| CorebosError::IdDenied(prefix.to_string()))?;
     if module.is_users() {
         return Ok(Target::User(module, UserId(record)));
     }
@@ -178,8 +178,7 @@ async fn check_references(
             continue;
         }
         if field.type_name() == "owner" {
-            let cannot =
-                || CorebosError::AccessDenied("Cannot assign record to the given user".into());
+            let cannot = || CorebosError::CannotAssign;
             let (prefix, id) = parsed.ok_or_else(cannot)?;
             if prefix != USERS_PREFIX || store.user(UserId(id)).await?.is_none() {
                 return Err(cannot());
@@ -216,8 +215,8 @@ pub async fn create(
     element_type: &str,
     element: &Element,
 ) -> Result<Reply, CorebosError> {
-    let module =
-        modules::by_name(element_type).ok_or_else(|| CorebosError::denied_module(element_type))?;
+    let module = modules::by_name(element_type)
+        .ok_or_else(|| CorebosError::ModuleDenied(element_type.to_owned()))?;
     if module.is_users() {
         return users::create(state, who, module, element).await;
     }
@@ -278,9 +277,7 @@ pub async fn revise(
     who: &Caller,
     element: Option<&Element>,
 ) -> Result<Reply, CorebosError> {
-    let element = element.ok_or_else(|| {
-        CorebosError::MandatoryFieldsMissing("Mandatory field does not have a value".into())
-    })?;
+    let element = element.ok_or(CorebosError::ElementMissing)?;
     save(state, who, element, true).await
 }
 
@@ -327,9 +324,7 @@ async fn save(
 /// `delete(id)`: `{"status":"successful"}`; users are refused as coreBOS refuses them (§8.4).
 pub async fn delete(store: &dyn Store, _who: &Caller, id: &str) -> Result<Reply, CorebosError> {
     match locate(store, id).await? {
-        Target::User(..) => Err(CorebosError::AccessDenied(
-            "Incorrect method: use DeleteUser method to delete users".into(),
-        )),
+        Target::User(..) => Err(CorebosError::UseDeleteUser),
         Target::Record(_, Some(record)) => {
             if !store.delete_record(record.id).await? {
                 return Err(denied_read());

@@ -17,11 +17,11 @@ use crate::edge::PasswordPoolError;
 use crate::state::AppState;
 
 fn denied() -> CorebosError {
-    CorebosError::AccessDenied("Permission to perform the operation is denied".into())
+    CorebosError::OperationDenied
 }
 
 fn denied_read() -> CorebosError {
-    CorebosError::AccessDenied("Permission to read given object is denied".into())
+    CorebosError::ReadDenied
 }
 
 /// A user as a row of strings in field order, `id` last (§9).
@@ -86,9 +86,7 @@ async fn hash_password(
         .await
         .map_err(|error| match error {
             // D9: a full password queue is ACCESS_DENIED "Too many requests" off login.
-            PasswordPoolError::Busy => {
-                CorebosError::AccessDenied("Too many requests, retry in 1 s".into())
-            }
+            PasswordPoolError::Busy => CorebosError::TooManyRequests(1),
             PasswordPoolError::Failed => CorebosError::Internal,
         })?
         .map_err(CorebosError::from)
