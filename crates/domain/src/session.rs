@@ -112,4 +112,13 @@ pub trait Sessions: Send + Sync {
     ) -> DomainResult<Option<Session>>;
     /// Ends a session; `false` if there was none.
     async fn close_session(&self, kind: SessionKind, secret: &Secret) -> DomainResult<bool>;
+    /// Deletes the sessions of `kind` that are dead under `limits`, and every expired
+    /// challenge; returns how many rows went. Dead rows are refused anyway; this keeps the
+    /// tables from growing with callers that never come back.
+    async fn purge_expired(
+        &self,
+        kind: SessionKind,
+        limits: SessionLimits,
+        now: DateTime<Utc>,
+    ) -> DomainResult<u64>;
 }

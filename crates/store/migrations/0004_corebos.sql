@@ -25,6 +25,10 @@ CREATE TABLE sessions (
 
 CREATE INDEX sessions_user ON sessions (user_id);
 
+CREATE INDEX sessions_last_seen ON sessions (kind, last_seen_at);
+
+CREATE INDEX challenges_expiry ON challenges (expires_at);
+
 -- CRM records of the coreBOS modules, fields as a JSON object of strings.
 CREATE TABLE crm_records (
     id {{id}},

@@ -173,6 +173,29 @@ impl Sessions for SqlStore {
         }
     }
 
+    async fn purge_expired(
+        &self,
+        kind: SessionKind,
+        limits: SessionLimits,
+        now: DateTime<Utc>,
+    ) -> DomainResult<u64> {
+        let sessions = sqlx::query(
+            "DELETE FROM sessions WHERE kind = $1 AND (last_seen_at <= $2 OR created_at <= $3)",
+        )
+        .bind(kind.as_str())
+        .bind(to_micros(limits.idle_since))
+        .bind(to_micros(limits.created_since))
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        let challenges = sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
+            .bind(to_micros(now))
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(sessions.rows_affected() + challenges.rows_affected())
+    }
+
     async fn close_session(&self, kind: SessionKind, secret: &Secret) -> DomainResult<bool> {
         let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND kind = $2")
             .bind(lookup_hash(secret.expose()))

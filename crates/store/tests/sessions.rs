@@ -196,3 +196,59 @@ async fn a_user_keeps_at_most_the_newest_outstanding_challenges() {
         );
     }
 }
+
+#[tokio::test]
+async fn purging_drops_dead_sessions_and_expired_challenges_only() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        let start = Utc::now();
+        let dead = Secret::new("dead-session");
+        s.open_session(SessionKind::Webservice, &dead, ann.id, start)
+            .await
+            .unwrap();
+        s.issue_challenge(
+            ann.id,
+            "0000000000001",
+            start,
+            start + Duration::seconds(10),
+        )
+        .await
+        .unwrap();
+        let later = start + Duration::seconds(100);
+        let live = Secret::new("live-session");
+        s.open_session(SessionKind::Webservice, &live, ann.id, later)
+            .await
+            .unwrap();
+        let web = Secret::new("web-session");
+        s.open_session(SessionKind::Web, &web, ann.id, start)
+            .await
+            .unwrap();
+        let purged = s
+            .purge_expired(SessionKind::Webservice, limits_at(later, 60, 3600), later)
+            .await
+            .unwrap();
+        assert_eq!(purged, 2, "{}", t.label);
+        assert!(
+            s.resume_session(
+                SessionKind::Webservice,
+                &live,
+                limits_at(later, 60, 3600),
+                later
+            )
+            .await
+            .unwrap()
+            .is_some(),
+            "{}",
+            t.label
+        );
+        assert!(
+            s.resume_session(SessionKind::Web, &web, limits_at(later, 600, 3600), later)
+                .await
+                .unwrap()
+                .is_some(),
+            "{}",
+            t.label
+        );
+    }
+}

@@ -277,13 +277,22 @@ async fn access_keys(
 /// Opens a web-service session for `user` and renders the LoginResult (§5).
 async fn open_session(state: &AppState, user: &User) -> Result<Reply, Refusal> {
     let sid = new_session_id();
+    let now = Utc::now();
+    // Housekeeping rides on logins: dead sessions and expired challenges go.
+    if let Err(error) = state
+        .store
+        .purge_expired(SessionKind::Webservice, limits(state, now), now)
+        .await
+    {
+        tracing::warn!(%error, "expired coreBOS sessions not purged");
+    }
     state
         .store
         .open_session(
             SessionKind::Webservice,
             &Secret::new(sid.clone()),
             user.id,
-            Utc::now(),
+            now,
         )
         .await
         .map_err(CorebosError::from)?;
