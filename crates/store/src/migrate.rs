@@ -29,7 +29,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0002_lockouts.sql"),
     },
     Migration {
-        // 3 is Chamilo REST's course sessions, on its own branch.
+        version: 3,
+        name: "course_sessions",
+        sql: include_str!("../migrations/0003_course_sessions.sql"),
+    },
+    Migration {
         version: 4,
         name: "corebos",
         sql: include_str!("../migrations/0004_corebos.sql"),
