@@ -13,6 +13,7 @@ mod course;
 mod credential;
 mod crm;
 mod error;
+mod forma;
 mod ids;
 pub mod password;
 mod ports;
@@ -29,6 +30,7 @@ pub use course::{
 pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential};
 pub use crm::{Crm, CrmRecord, NewCrmRecord, RecordId};
 pub use error::DomainError;
+pub use forma::{Categories, Category, Markers, RestTokens};
 pub use ids::{CourseId, CredentialId, UserId, Username};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
 pub use ports::{

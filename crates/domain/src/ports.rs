@@ -195,7 +195,16 @@ pub trait Health: Send + Sync {
 
 /// Everything a store provides; what `AppState` holds.
 pub trait Store:
-    Directory + Credentials + SiteSecrets + Audit + Health + crate::Sessions + crate::Crm
+    Directory
+    + Credentials
+    + SiteSecrets
+    + Audit
+    + Health
+    + crate::Sessions
+    + crate::Crm
+    + crate::Markers
+    + crate::RestTokens
+    + crate::Categories
 {
 }
 
@@ -207,6 +216,9 @@ impl<T> Store for T where
         + Health
         + crate::Sessions
         + crate::Crm
+        + crate::Markers
+        + crate::RestTokens
+        + crate::Categories
         + ?Sized
 {
 }

@@ -33,6 +33,7 @@ mod crm;
 mod crypto;
 mod enrolments;
 mod error;
+mod forma;
 mod migrate;
 mod options;
 mod rows;
