@@ -5,4 +5,6 @@ mod corebos_auth;
 mod corebos_records;
 mod corebos_support;
 mod corebos_vtql;
+mod forma_rest;
+mod forma_support;
 mod operations;
