@@ -5,6 +5,7 @@ mod corebos_auth;
 mod corebos_records;
 mod corebos_support;
 mod corebos_vtql;
+mod forma_auth;
 mod forma_rest;
 mod forma_support;
 mod operations;
