@@ -15,6 +15,7 @@ mod crm;
 mod error;
 mod forma;
 mod ids;
+mod lockout;
 pub mod password;
 mod ports;
 mod principal;
@@ -32,10 +33,11 @@ pub use crm::{Crm, CrmRecord, NewCrmRecord, RecordId};
 pub use error::DomainError;
 pub use forma::{Categories, Category, Markers, RestTokens};
 pub use ids::{CourseId, CredentialId, UserId, Username};
+pub use lockout::{LockoutPolicy, LockoutState, LockoutSubject};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
 pub use ports::{
-    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Page, SiteSecrets,
-    Store, Users,
+    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Lockouts, Page,
+    SiteSecrets, Store, Users,
 };
 pub use principal::Principal;
 pub use secret::Secret;

@@ -8,4 +8,5 @@ mod corebos_vtql;
 mod forma_auth;
 mod forma_rest;
 mod forma_support;
+mod guard;
 mod operations;

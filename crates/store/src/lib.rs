@@ -34,6 +34,7 @@ mod crypto;
 mod enrolments;
 mod error;
 mod forma;
+mod lockouts;
 mod migrate;
 mod options;
 mod rows;
