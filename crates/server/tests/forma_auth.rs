@@ -257,3 +257,24 @@ async fn a_token_expires_unless_used_and_each_use_slides_its_lifetime() {
         r#"{"error":"Autentication Token is not valid"}"#
     );
 }
+
+#[tokio::test]
+async fn repeated_bad_signatures_lock_the_key_out_even_for_a_good_one() {
+    let lms = Lms::new().await;
+    let forged = gatehouse_schemes::forma::sign_header(&lms.key(), "wrong", &Default::default());
+    for _ in 0..10 {
+        lms.raw("/api/user/countusers", "", Some(&forged), None)
+            .await;
+    }
+    let good = lms.sign("");
+    assert_eq!(
+        lms.raw(
+            "/api/user/countusers",
+            "",
+            Some(&good),
+            Some("application/json")
+        )
+        .await,
+        r#"{"error":"Api Key or Secret not valid"}"#
+    );
+}

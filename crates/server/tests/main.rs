@@ -7,6 +7,7 @@ mod corebos_support;
 mod corebos_vtql;
 mod forma_auth;
 mod forma_rest;
+mod forma_sso;
 mod forma_support;
 mod guard;
 mod operations;

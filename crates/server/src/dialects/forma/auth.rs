@@ -65,6 +65,19 @@ pub async fn check(
 ) -> Result<Principal, Refusal> {
     let method = state.config.forma.auth_method;
     let record = origin.record(scheme_of(method), operation);
+    let store = state.store.as_ref();
+    // Guard before verify (D8): the signature's lockout subject is the key it names;
+    // codes and tokens name nobody, so only the IP counts for them.
+    let claimed = match method {
+        AuthMethod::SecretKey => headers
+            .get("x-authorization")
+            .map(|h| claimed_key(h.as_bytes())),
+        AuthMethod::Code | AuthMethod::Token => None,
+    };
+    if let Err(failure) = state.guard.check(claimed.as_deref(), origin.ip).await {
+        audit(store, record.failure(&failure)).await;
+        return Err(refuse(wrong_credential(method), failure));
+    }
     let result = match method {
         AuthMethod::Code => check_code(state, headers, params),
         AuthMethod::Token => check_token(state, params).await,
@@ -72,16 +85,50 @@ pub async fn check(
     };
     match result {
         Ok(principal) => {
-            audit(state.store.as_ref(), record.success(&principal)).await;
+            if let Some(name) = &claimed {
+                state.guard.success(name).await;
+            }
+            audit(store, record.success(&principal)).await;
             Ok(principal)
         }
-        Err(refusal) => {
-            if let Some(failure) = &refusal.failure {
-                audit(state.store.as_ref(), record.failure(failure)).await;
+        Err(mut refusal) => {
+            if let Some(failure) = &mut refusal.failure {
+                if counts_as_failure(failure.reason) {
+                    failure.locked_until = state.guard.failure(claimed.as_deref(), origin.ip).await;
+                }
+                audit(store, record.failure(failure)).await;
             }
             Err(refusal)
         }
     }
+}
+
+/// What a wrong credential of `method` answers; a lockout answers the same, unchecked (D9).
+fn wrong_credential(method: AuthMethod) -> FormaError {
+    match method {
+        AuthMethod::Code => FormaError::BadCode,
+        AuthMethod::Token => FormaError::BadToken,
+        AuthMethod::SecretKey => FormaError::BadSignature,
+    }
+}
+
+/// Whether a refusal is a credential checked and found wrong (D8): a missing credential,
+/// an unset secret, a replay or a store failure is not.
+fn counts_as_failure(reason: &str) -> bool {
+    !matches!(
+        reason,
+        "missing" | "secret_unset" | "replayed" | "store_failure"
+    )
+}
+
+/// The API key an `X-Authorization` header names (before the last `:`).
+fn claimed_key(header: &[u8]) -> String {
+    let decoded = forma::decode_header(header);
+    let key = match decoded.iter().rposition(|&b| b == b':') {
+        Some(colon) => &decoded[..colon],
+        None => &decoded[..],
+    };
+    String::from_utf8_lossy(key).into_owned()
 }
 
 fn refuse(error: FormaError, failure: AuthFailure) -> Refusal {
@@ -256,6 +303,10 @@ pub async fn authenticate(
     let record = origin.record("password", "auth/authenticate");
     let store = state.store.as_ref();
     let name = username.strip_prefix('/').unwrap_or(&username);
+    if let Err(failure) = state.guard.check(Some(name), origin.ip).await {
+        audit(store, record.failure(&failure)).await;
+        return Err(refuse(FormaError::InvalidUser, failure));
+    }
     let user = match Username::parse(name) {
         Ok(name) => store
             .user_by_username(&name)
@@ -276,7 +327,8 @@ pub async fn authenticate(
     let user = match (user, valid) {
         (Some(user), PasswordCheck::Valid { .. }) if user.can_sign_in(Utc::now()) => user,
         _ => {
-            let failure = AuthFailure::new("mismatch").claimed(name);
+            let mut failure = AuthFailure::new("mismatch").claimed(name);
+            failure.locked_until = state.guard.failure(Some(name), origin.ip).await;
             audit(store, record.failure(&failure)).await;
             return Err(refuse(FormaError::InvalidUser, failure));
         }
@@ -293,6 +345,7 @@ pub async fn authenticate(
         scheme: "password",
         credential: None,
     };
+    state.guard.success(name).await;
     audit(store, record.success(&principal)).await;
     Ok(map([
         ("success", true.into()),

@@ -113,6 +113,15 @@ async fn sign_in(
     secure: bool,
 ) -> Response {
     let failure_url = format!("{mount}/index.php?r=adm/homepage/show&msg=access_failure");
+    let login_user = field(query, "login_user");
+    let ip = record
+        .ip
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    // Guard before verify (D8); a locked user or IP gets the failure redirect, unchecked.
+    if let Err(failure) = state.guard.check(Some(&login_user), ip).await {
+        audit(state.store.as_ref(), record.failure(&failure)).await;
+        return redirect(&failure_url, None);
+    }
     match check_link(state, query).await {
         Ok((user, variant)) => {
             let session = crate::site_secrets::random_hex(64);
@@ -129,6 +138,7 @@ async fn sign_in(
                 tracing::error!(%error, "forma sso: session not stored");
                 return redirect(&failure_url, None);
             }
+            state.guard.success(&login_user).await;
             let principal = Principal {
                 user: Some((user.id, user.username.clone())),
                 is_admin: user.is_admin,
@@ -151,7 +161,13 @@ async fn sign_in(
             }
             redirect(&target, Some(cookie))
         }
-        Err(failure) => {
+        Err(mut failure) => {
+            if !matches!(
+                failure.reason,
+                "missing" | "secret_unset" | "replayed" | "store_failure"
+            ) {
+                failure.locked_until = state.guard.failure(Some(&login_user), ip).await;
+            }
             audit(state.store.as_ref(), record.failure(&failure)).await;
             let mut response = redirect(&failure_url, None);
             if let Some(value) = failure.diagnostic_header(state.diagnostics) {
