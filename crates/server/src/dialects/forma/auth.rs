@@ -134,7 +134,7 @@ fn claimed_key(header: &[u8]) -> String {
 fn refuse(error: FormaError, failure: AuthFailure) -> Refusal {
     Refusal {
         error,
-        failure: Some(failure),
+        failure: Some(Box::new(failure)),
     }
 }
 
@@ -315,7 +315,7 @@ pub async fn authenticate(
         Err(_) => None,
     };
     let stored = user.as_ref().and_then(|u| u.password.clone());
-    let policy = state.password_policy.clone();
+    let policy = state.password_policy;
     let valid = match stored {
         Some(hash) => state
             .passwords

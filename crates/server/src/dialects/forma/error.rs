@@ -112,7 +112,7 @@ pub struct Refusal {
     /// The error the caller is told.
     pub error: FormaError,
     /// The authentication failure behind it, if any.
-    pub failure: Option<crate::edge::AuthFailure>,
+    pub failure: Option<Box<crate::edge::AuthFailure>>,
 }
 
 impl From<FormaError> for Refusal {

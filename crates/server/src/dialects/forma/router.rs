@@ -95,6 +95,7 @@ async fn handle(
         .map(|u| u.path().to_owned())
         .unwrap_or_else(|| parts.uri.path().to_owned());
     let site = site(&parts.headers, &original, parts.uri.path());
+    let panic_id = request_id.clone().unwrap_or_else(|| "-".into());
     let origin = Origin { ip, request_id };
     let headers = parts.headers;
     let task_state = state.clone();
@@ -105,7 +106,7 @@ async fn handle(
     .await;
     let result = outcome.unwrap_or_else(|_| {
         tracing::error!("a Forma operation panicked");
-        Err(FormaError::Internal("-".into()).into())
+        Err(FormaError::Internal(panic_id).into())
     });
     render(&state, format, result)
 }

@@ -61,7 +61,7 @@ impl UserCtx<'_> {
     }
 
     async fn hash(&self, password: String) -> Result<PasswordHash, FormaError> {
-        let policy = self.policy.clone();
+        let policy = *self.policy;
         self.passwords
             .run(move || policy.hash(&password))
             .await
@@ -376,7 +376,7 @@ pub async fn details_from_credentials(ctx: &UserCtx<'_>, p: &Params) -> Reply {
     let stored = user.password.clone().ok_or_else(denied)?;
     let ok = match (password, encoded) {
         (Some(plain), _) => {
-            let policy = ctx.policy.clone();
+            let policy = *ctx.policy;
             let hash = stored.clone();
             let check = ctx
                 .passwords
