@@ -142,3 +142,58 @@ pub enum CookieSecure {
     /// Never.
     Never,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, ConfigSources};
+
+    use super::*;
+
+    fn load(file: &str, env: &[(&str, &str)]) -> Result<Config, String> {
+        let dir = tempfile_path();
+        std::fs::write(&dir, file).map_err(|e| e.to_string())?;
+        let result = Config::load(ConfigSources {
+            file: Some(&dir),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..ConfigSources::default()
+        })
+        .map_err(|e| e.to_string());
+        let _ = std::fs::remove_file(&dir);
+        result
+    }
+
+    fn tempfile_path() -> std::path::PathBuf {
+        std::env::temp_dir().join(format!(
+            "gatehouse-forma-config-{}-{}.toml",
+            std::process::id(),
+            crate::site_secrets::random_hex(8)
+        ))
+    }
+
+    #[test]
+    fn the_forma_section_takes_its_keys_from_the_file_and_the_environment() {
+        let config = load(
+            "[forma]\nauth_method = \"code\"\nshared_code = \"c0de\"\nsso_lifetime = 30\n",
+            &[("GATEHOUSE_FORMA__REPLAY_CACHE", "true")],
+        )
+        .unwrap();
+        assert_eq!(config.forma.auth_method, AuthMethod::Code);
+        assert_eq!(config.forma.shared_code.as_deref(), Some("c0de"));
+        assert_eq!(config.forma.sso_params().lifetime, 30);
+        assert!(config.forma.replay_cache);
+        assert_eq!(config.forma.rest_auth_lifetime, 60);
+    }
+
+    #[test]
+    fn an_unknown_sso_timezone_or_method_is_named() {
+        let err = load("[forma]\nsso_timezone = \"Mars/Olympus\"\n", &[]).unwrap_err();
+        assert!(err.contains("forma.sso_timezone"), "{err}");
+        let err = load("[forma]\nauth_method = \"none\"\n", &[]).unwrap_err();
+        assert!(err.contains("forma.auth_method"), "{err}");
+        let zone = load("[forma]\nsso_timezone = \"Europe/Rome\"\n", &[]).unwrap();
+        assert_ne!(zone.forma.sso_params().timezone, SsoTimezone::Utc);
+    }
+}
