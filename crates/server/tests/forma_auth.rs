@@ -278,3 +278,26 @@ async fn repeated_bad_signatures_lock_the_key_out_even_for_a_good_one() {
         r#"{"error":"Api Key or Secret not valid"}"#
     );
 }
+
+#[tokio::test]
+async fn a_multipart_body_is_signed_over_its_text_parts_as_postman_sends_it() {
+    let lms = Lms::new().await;
+    let body = "--b0undary\r\nContent-Disposition: form-data; name=\"userid\"\r\n\r\npostman\r\n\
+                --b0undary\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\n\r\nPNG\r\n\
+                --b0undary\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n\r\n--b0undary--\r\n";
+    // The values PHP puts in $_POST: "postman" and "" (the file part is not one).
+    let header = lms.sign("userid=postman&email=");
+    let response = lms
+        .app
+        .client
+        .post(lms.app.url("/forma/api/user/create"))
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .header("accept", "application/json")
+        .header("x-authorization", format!("FormaLMS  {}", &header[9..]))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let text = response.text().await.unwrap();
+    assert!(text.starts_with(r#"{"success":true"#), "{text}");
+}

@@ -17,6 +17,7 @@ mod auth;
 mod codec;
 mod config;
 mod error;
+mod multipart;
 mod ops;
 mod output;
 mod router;

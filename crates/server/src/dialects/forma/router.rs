@@ -76,6 +76,14 @@ async fn handle(
     };
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let mut params = Params::new(&body, &query, Vec::new());
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if let Some(boundary) = super::multipart::boundary(content_type) {
+        params.post = super::multipart::parse(&body, &boundary);
+    }
     let q = match pretty_route {
         Some(path) => Some(path),
         None => params.text("q"),
