@@ -183,3 +183,24 @@ async fn repeated_bad_links_lock_the_user_out_even_for_a_good_one() {
         FAILED
     );
 }
+
+#[tokio::test]
+async fn the_audit_trail_says_which_variant_of_the_formula_matched() {
+    let lms = Lms::new().await;
+    lms.app.add_user("Erin", "x-Pass-1").await;
+    let time = forma_sso::calendar_time(now(), SsoTimezone::Utc).unwrap();
+    let token = forma_sso::legacy_token("Erin", &time, &lms.sso_secret());
+    get(&lms, &sso_path("Erin", &time, &token)).await;
+    let events = lms
+        .app
+        .store()
+        .audit_events(gatehouse_domain::AuditQuery::default())
+        .await
+        .unwrap();
+    let sso = events
+        .iter()
+        .find(|e| e.event.dialect == "forma-sso")
+        .expect("an SSO audit event");
+    assert_eq!(sso.event.reason, "ok:lowercased+calendar");
+    assert_eq!(sso.event.principal.as_deref(), Some("Erin"));
+}

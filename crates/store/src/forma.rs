@@ -151,3 +151,83 @@ impl Categories for SqlStore {
         rows.iter().map(category_from_row).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use gatehouse_domain::{NewUser, Username, Users};
+
+    use super::*;
+    use crate::{MasterKey, StoreOptions};
+
+    async fn store() -> (SqlStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let store = SqlStore::connect(&StoreOptions::with_url(&url), MasterKey::generate())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        (store, dir)
+    }
+
+    #[tokio::test]
+    async fn a_marker_is_claimed_once_until_it_expires() {
+        let (store, _dir) = store().await;
+        let now = crate::rows::now();
+        let key = Secret::new("sig");
+        let until = now + Duration::seconds(60);
+        assert!(store.claim_marker("s", &key, now, until).await.unwrap());
+        assert!(!store.claim_marker("s", &key, now, until).await.unwrap());
+        assert!(store.claim_marker("other", &key, now, until).await.unwrap());
+        let later = until + Duration::seconds(1);
+        let again = later + Duration::seconds(60);
+        assert!(store.claim_marker("s", &key, later, again).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_new_token_replaces_the_old_and_each_use_slides_the_expiry() {
+        let (store, _dir) = store().await;
+        let user = store
+            .create_user(NewUser::new(Username::parse("t").unwrap()))
+            .await
+            .unwrap();
+        let now = crate::rows::now();
+        let (old, new) = (Secret::new("old"), Secret::new("new"));
+        let soon = now + Duration::seconds(10);
+        store.put_rest_token(user.id, &old, soon).await.unwrap();
+        store.put_rest_token(user.id, &new, soon).await.unwrap();
+        assert_eq!(store.use_rest_token(&old, now, soon).await.unwrap(), None);
+        let later = now + Duration::seconds(8);
+        let slid = later + Duration::seconds(10);
+        assert_eq!(
+            store.use_rest_token(&new, later, slid).await.unwrap(),
+            Some(user.id)
+        );
+        // Past the first expiry but within the slid one.
+        let after = now + Duration::seconds(15);
+        assert_eq!(
+            store.use_rest_token(&new, after, after).await.unwrap(),
+            Some(user.id)
+        );
+        let dead = after + Duration::seconds(1);
+        assert_eq!(store.use_rest_token(&new, dead, dead).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn categories_are_added_listed_and_renamed() {
+        let (store, _dir) = store().await;
+        let root = store.add_category(0, "Languages").await.unwrap();
+        let child = store.add_category(root.id, "Italian").await.unwrap();
+        assert_eq!(child.parent_id, root.id);
+        assert!(store.rename_category(child.id, "Italiano").await.unwrap());
+        assert!(!store.rename_category(999, "x").await.unwrap());
+        let names: Vec<String> = store
+            .categories()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["Languages", "Italiano"]);
+    }
+}
