@@ -204,3 +204,40 @@ async fn the_audit_trail_says_which_variant_of_the_formula_matched() {
     assert_eq!(sso.event.reason, "ok:lowercased+calendar");
     assert_eq!(sso.event.principal.as_deref(), Some("Erin"));
 }
+
+#[tokio::test]
+async fn the_sso_cookie_is_swapped_by_corebos_extendsession_for_a_webservice_session() {
+    let crm = crate::corebos_support::Crm::new().await;
+    let secret = crm
+        .app
+        .state
+        .site_secret(gatehouse_server::site_secrets::FORMA_SSO_SECRET)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let time = now().to_string();
+    let token = forma_sso::token("alice", &time, &secret);
+    let answer = client()
+        .get(crm.app.url(&sso_path("alice", &time, &token)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 302);
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let pair = cookie.split(';').next().unwrap();
+    let response = crm
+        .app
+        .client
+        .post(crm.app.url("/corebos/webservice.php"))
+        .header("cookie", pair)
+        .form(&[("operation", "extendsession")])
+        .send()
+        .await
+        .unwrap();
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        json["result"]["userId"],
+        format!("19x{}", crm.alice.id),
+        "{json}"
+    );
+}
