@@ -402,3 +402,32 @@ async fn an_unknown_module_or_function_is_an_error_envelope_not_a_crash() {
         .await;
     assert_eq!(text, r#"{"error":null}"#);
 }
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/forma")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[tokio::test]
+async fn the_captured_fixtures_replay_byte_for_byte() {
+    let mut config = gatehouse_server::config::Config::default();
+    config.forma.api_key = Some("myapikey".into());
+    config.forma.api_secret = Some("mysecret".into());
+    let lms = Lms::with_config(config).await;
+    for (name, path) in [
+        ("user_create.v1", "/api/user/create"),
+        ("user_countusers.v2", "/api/user/countusers.json"),
+    ] {
+        let body = fixture(&format!("{name}.request.form"));
+        let header = fixture(&format!("{name}.request.x-authorization"));
+        let answer = lms.raw(path, &body, Some(&header), None).await;
+        let expected = if path.ends_with(".json") {
+            fixture(&format!("{name}.response.json"))
+        } else {
+            fixture(&format!("{name}.response.xml"))
+        };
+        assert_eq!(answer, expected, "{name}");
+    }
+}
