@@ -241,3 +241,35 @@ async fn the_sso_cookie_is_swapped_by_corebos_extendsession_for_a_webservice_ses
         "{json}"
     );
 }
+
+#[tokio::test]
+async fn under_the_token_method_a_rest_token_signs_a_browser_in() {
+    let mut config = gatehouse_server::config::Config::default();
+    config.forma.auth_method = gatehouse_server::dialects::forma::AuthMethod::Token;
+    let lms = Lms::with_config(config).await;
+    lms.app.add_user("frank", "Frank-Pass-1").await;
+    let text = lms
+        .raw(
+            "/api/auth/authenticate",
+            "username=frank&password=Frank-Pass-1",
+            None,
+            Some("application/json"),
+        )
+        .await;
+    let reply: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let token = reply["token"].as_str().unwrap();
+    let answer = get(&lms, &format!("/forma/index.php?auth={token}")).await;
+    assert_eq!(
+        (answer.status, answer.location.as_str()),
+        (302, "/forma/index.php")
+    );
+    let cookie = answer.cookie.expect("a session cookie");
+    let landing = page(&lms, "/forma/index.php", cookie.split(';').next()).await;
+    assert!(landing.contains("Signed in as frank"), "{landing}");
+    let bad = get(
+        &lms,
+        "/forma/index.php?auth=0123456789abcdef0123456789abcdef",
+    )
+    .await;
+    assert_eq!(bad.location, FAILED);
+}

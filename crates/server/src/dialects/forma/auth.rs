@@ -198,6 +198,14 @@ async fn check_token(state: &AppState, params: &Params) -> Result<Principal, Ref
         .await
         .map_err(|e| FormaError::internal(None, &e))?
         .ok_or_else(|| refuse(FormaError::BadToken, AuthFailure::new("unknown_user")))?;
+    if !user.can_sign_in(now) {
+        // D18: a suspended or expired user's token stops working at once.
+        let name = user.username.as_str().to_owned();
+        return Err(refuse(
+            FormaError::BadToken,
+            AuthFailure::new("inactive").claimed(name),
+        ));
+    }
     Ok(Principal {
         user: Some((user.id, user.username)),
         is_admin: true,
@@ -322,7 +330,11 @@ pub async fn authenticate(
             .run(move || policy.verify(&hash, &password))
             .await
             .map_err(|_| FormaError::msg("Error: too many requests, retry in 1 s."))?,
-        None => PasswordCheck::Invalid,
+        // Unknown users cost a hash too, so timing does not tell which usernames exist.
+        None => {
+            let _ = state.passwords.run(move || policy.hash(&password)).await;
+            PasswordCheck::Invalid
+        }
     };
     let user = match (user, valid) {
         (Some(user), PasswordCheck::Valid { .. }) if user.can_sign_in(Utc::now()) => user,

@@ -19,7 +19,7 @@ use gatehouse_schemes::php_form;
 use gatehouse_schemes::php_value::{PhpArray, PhpKey, PhpValue};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
-use super::super::config::CookieSecure;
+use super::super::config::{AuthMethod, CookieSecure};
 use super::user_id;
 use crate::edge::auth::record as audit;
 use crate::edge::{AuthFailure, AuthRecord, ClientIp, RequestId};
@@ -80,6 +80,22 @@ pub async fn index(
     if r == "adm/homepage/show" && field(&query, "msg") == "access_failure" {
         return page("Sign-in failed");
     }
+    let auth = field(&query, "auth");
+    if state.config.forma.auth_method == AuthMethod::Token && !auth.is_empty() {
+        let record = AuthRecord {
+            dialect: "forma",
+            scheme: "token",
+            operation: "index.php".into(),
+            ip: Some(ip),
+            request_id: request.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        };
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        let secure = cookie_secure(&state, peer, request.headers());
+        return token_sign_in(&state, &record, &auth, &mount, secure).await;
+    }
     landing(&state, request.headers()).await
 }
 
@@ -112,7 +128,7 @@ async fn sign_in(
     mount: &str,
     secure: bool,
 ) -> Response {
-    let failure_url = format!("{mount}/index.php?r=adm/homepage/show&msg=access_failure");
+    let failure_url = failure_url(mount);
     let login_user = field(query, "login_user");
     let ip = record
         .ip
@@ -124,20 +140,6 @@ async fn sign_in(
     }
     match check_link(state, query).await {
         Ok((user, variant)) => {
-            let session = crate::site_secrets::random_hex(64);
-            let opened = state
-                .store
-                .open_session(
-                    SessionKind::Web,
-                    &Secret::new(session.clone()),
-                    user.id,
-                    Utc::now(),
-                )
-                .await;
-            if let Err(error) = opened {
-                tracing::error!(%error, "forma sso: session not stored");
-                return redirect(&failure_url, None);
-            }
             state.guard.success(&login_user).await;
             let principal = Principal {
                 user: Some((user.id, user.username.clone())),
@@ -149,17 +151,7 @@ async fn sign_in(
             // D15: the audit event says which variant of the formula matched.
             event.reason = format!("ok:{variant}");
             audit(state.store.as_ref(), event).await;
-            let target = state
-                .config
-                .forma
-                .landing_url
-                .clone()
-                .unwrap_or_else(|| format!("{mount}/index.php"));
-            let mut cookie = format!("{COOKIE}={session}; HttpOnly; SameSite=Lax; Path=/");
-            if secure {
-                cookie.push_str("; Secure");
-            }
-            redirect(&target, Some(cookie))
+            web_session_redirect(state, &user, mount, secure).await
         }
         Err(mut failure) => {
             if !matches!(
@@ -176,6 +168,95 @@ async fn sign_in(
                     .insert(crate::edge::auth::DIAGNOSTIC_HEADER, value);
             }
             response
+        }
+    }
+}
+
+/// Opens a web session for `user` and redirects to the landing page with its cookie (D15);
+/// if the session cannot be stored, the failure redirect.
+async fn web_session_redirect(
+    state: &AppState,
+    user: &User,
+    mount: &str,
+    secure: bool,
+) -> Response {
+    let session = crate::site_secrets::random_hex(64);
+    let opened = state
+        .store
+        .open_session(
+            SessionKind::Web,
+            &Secret::new(session.clone()),
+            user.id,
+            Utc::now(),
+        )
+        .await;
+    if let Err(error) = opened {
+        tracing::error!(%error, "forma: web session not stored");
+        return redirect(&failure_url(mount), None);
+    }
+    let target = state
+        .config
+        .forma
+        .landing_url
+        .clone()
+        .unwrap_or_else(|| format!("{mount}/index.php"));
+    let mut cookie = format!("{COOKIE}={session}; HttpOnly; SameSite=Lax; Path=/");
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    redirect(&target, Some(cookie))
+}
+
+/// Forma's failure redirect (§5.4).
+fn failure_url(mount: &str) -> String {
+    format!("{mount}/index.php?r=adm/homepage/show&msg=access_failure")
+}
+
+/// `index.php?auth=<token>` under the token method: Forma's browser login with a REST
+/// token (§3.2); the token's expiry is checked (Forma only purges) and slides as on REST.
+async fn token_sign_in(
+    state: &AppState,
+    record: &AuthRecord,
+    token: &str,
+    mount: &str,
+    secure: bool,
+) -> Response {
+    let ip = record
+        .ip
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if let Err(failure) = state.guard.check(None, ip).await {
+        audit(state.store.as_ref(), record.failure(&failure)).await;
+        return redirect(&failure_url(mount), None);
+    }
+    // Forma filters the field to letters and digits.
+    let token: String = token.chars().filter(char::is_ascii_alphanumeric).collect();
+    let now = Utc::now();
+    let lifetime =
+        Duration::seconds(i64::try_from(state.config.forma.rest_auth_lifetime).unwrap_or(60));
+    let store = state.store.as_ref();
+    let user = match store
+        .use_rest_token(&Secret::new(token), now, now + lifetime)
+        .await
+    {
+        Ok(Some(id)) => store.user(id).await.ok().flatten(),
+        _ => None,
+    };
+    match user.filter(|u| u.can_sign_in(now)) {
+        Some(user) => {
+            let principal = Principal {
+                user: Some((user.id, user.username.clone())),
+                is_admin: user.is_admin,
+                scheme: "token",
+                credential: None,
+            };
+            audit(store, record.success(&principal)).await;
+            web_session_redirect(state, &user, mount, secure).await
+        }
+        None => {
+            let mut failure = AuthFailure::new("unknown_token");
+            failure.locked_until = state.guard.failure(None, ip).await;
+            audit(store, record.failure(&failure)).await;
+            redirect(&failure_url(mount), None)
         }
     }
 }
