@@ -431,3 +431,13 @@ async fn the_captured_fixtures_replay_byte_for_byte() {
         assert_eq!(answer, expected, "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_forma_s_error_envelope() {
+    let lms = Lms::new().await;
+    let body = format!("userid={}", "x".repeat(3 * 1024 * 1024));
+    let text = lms
+        .raw("/api/user/create", &body, None, Some("application/json"))
+        .await;
+    assert_eq!(text, r#"{"error":"Error: request body too large."}"#);
+}

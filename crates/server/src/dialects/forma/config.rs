@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::DialectConfig;
 
+/// The longest duration a `[forma]` key takes: ten years, far below where time arithmetic
+/// could overflow.
+pub const MAX_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
 /// The `[forma]` section: where the dialect is served, how REST callers authenticate and
 /// how SSO links are checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +92,18 @@ impl FormaConfig {
             return Err(format!(
                 "forma.sso_timezone: {zone:?} is not an IANA time zone (e.g. \"Europe/Rome\")"
             ));
+        }
+        for (key, value) in [
+            ("rest_auth_lifetime", self.rest_auth_lifetime),
+            ("sso_lifetime", self.sso_lifetime),
+            ("sso_future_skew", self.sso_future_skew),
+            ("replay_window", self.replay_window),
+        ] {
+            if value > MAX_SECONDS {
+                return Err(format!(
+                    "forma.{key}: {value} seconds is more than ten years ({MAX_SECONDS})"
+                ));
+            }
         }
         Ok(())
     }
@@ -191,6 +207,8 @@ mod tests {
     fn an_unknown_sso_timezone_or_method_is_named() {
         let err = load("[forma]\nsso_timezone = \"Mars/Olympus\"\n", &[]).unwrap_err();
         assert!(err.contains("forma.sso_timezone"), "{err}");
+        let err = load("[forma]\nsso_lifetime = 99999999999\n", &[]).unwrap_err();
+        assert!(err.contains("forma.sso_lifetime"), "{err}");
         let err = load("[forma]\nauth_method = \"none\"\n", &[]).unwrap_err();
         assert!(err.contains("forma.auth_method"), "{err}");
         let zone = load("[forma]\nsso_timezone = \"Europe/Rome\"\n", &[]).unwrap();
