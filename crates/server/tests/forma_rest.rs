@@ -441,3 +441,30 @@ async fn a_body_over_the_limit_is_forma_s_error_envelope() {
         .await;
     assert_eq!(text, r#"{"error":"Error: request body too large."}"#);
 }
+
+#[tokio::test]
+async fn ext_user_names_the_user_another_system_knows() {
+    let lms = Lms::new().await;
+    let created = lms
+        .json(
+            "/api/user/create",
+            "userid=hr7&ext_user=7&ext_user_type=hrsys",
+        )
+        .await;
+    let id = created["idst"].as_i64().unwrap();
+    let edit = "ext_user=7&ext_user_type=hrsys&firstname=Seven";
+    assert_eq!(
+        lms.json("/api/user/edit", edit).await,
+        json!({"success": true})
+    );
+    let user = lms.app.store().user(UserId(id)).await.unwrap().unwrap();
+    assert_eq!(user.first_name, "Seven");
+    assert_eq!(
+        lms.json(
+            "/api/user/edit",
+            "ext_user=8&ext_user_type=hrsys&firstname=x"
+        )
+        .await,
+        json!({"error": "Error: user id to update has not been specified."})
+    );
+}

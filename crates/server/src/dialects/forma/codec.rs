@@ -103,6 +103,8 @@ pub struct Params {
     pub get: PhpArray,
     /// Path segments after the function.
     pub positional: Vec<String>,
+    /// `ext_user` named no user (§2.2).
+    pub ext_not_found: bool,
 }
 
 fn key(name: &str) -> PhpKey {
@@ -116,6 +118,7 @@ impl Params {
             post: php_form::parse_post(body),
             get: php_form::parse_str(query.as_bytes()),
             positional,
+            ext_not_found: false,
         }
     }
 

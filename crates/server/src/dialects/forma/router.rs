@@ -137,6 +137,15 @@ async fn dispatch(
     }
     let rid = origin.request_id.as_deref();
     let store = state.store.as_ref();
+    let resolved;
+    let params = match ext_user(store, params, op).await {
+        Ok(Some(with_id)) => {
+            resolved = with_id;
+            &resolved
+        }
+        Ok(None) => params,
+        Err(e) => return Err(FormaError::internal(rid, &e).into()),
+    };
     let u = UserCtx {
         dir: store,
         passwords: &state.passwords,
@@ -176,6 +185,41 @@ async fn dispatch(
         Op::AddCategory => courses::add_category(&c, p).await?,
         Op::GetCategories => courses::get_categories(&c).await?,
     })
+}
+
+/// Resolves `ext_user` + `ext_user_type` (§2.2): the user whose external id
+/// `ext.user.<type>` is `ext_user` becomes `params[0]`; none found makes it `0`, which the
+/// functions refuse (`edit` with Forma's "not specified" message). `create` stores the
+/// mapping instead, so it is left alone.
+async fn ext_user(
+    store: &dyn gatehouse_domain::Store,
+    params: &Params,
+    op: Op,
+) -> Result<Option<Params>, gatehouse_domain::DomainError> {
+    let (Some(value), Some(kind)) = (
+        params.non_empty("ext_user"),
+        params.non_empty("ext_user_type"),
+    ) else {
+        return Ok(None);
+    };
+    if matches!(op, Op::Create | Op::Authenticate | Op::GetAuthMethod) {
+        return Ok(None);
+    }
+    let found = store
+        .find_by_external_id(
+            gatehouse_domain::EntityKind::User,
+            &format!("ext.user.{kind}"),
+            &value,
+        )
+        .await?;
+    let mut with_id = params.clone();
+    let id = found.map_or_else(|| "0".to_owned(), |id| id.to_string());
+    match with_id.positional.first_mut() {
+        Some(first) => *first = id,
+        None => with_id.positional.push(id),
+    }
+    with_id.ext_not_found = found.is_none();
+    Ok(Some(with_id))
 }
 
 /// Reads the body up to [`BODY_LIMIT`]; beyond it, drains the rest (up to a hard cap) so

@@ -248,6 +248,11 @@ pub async fn create(ctx: &UserCtx<'_>, p: &Params) -> Reply {
 /// `edit`: the user by `idst` (or path); a failed write still answers success, as Forma's
 /// ignored DB errors do (§4.2).
 pub async fn edit(ctx: &UserCtx<'_>, p: &Params) -> Reply {
+    if p.ext_not_found {
+        return Err(FormaError::msg(
+            "Error: user id to update has not been specified.",
+        ));
+    }
     let id = p.id_field("idst").unwrap_or_default();
     let Some(user) = ctx.by_idst(&id).await? else {
         return Err(FormaError::msg("Error: incorrect param idst."));
