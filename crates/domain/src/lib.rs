@@ -1,14 +1,16 @@
 //! gatehouse's identity model, shared by every dialect and every store.
 //!
 //! The domain knows no wire format and no SQL: entities and newtype ids, the commands that
-//! change them, the port traits a store implements ([`Directory`], [`Credentials`],
-//! [`Audit`], together [`Store`]), [`DomainError`], and the password policy. Dialects render
+//! change them, the port traits a store implements ([`Directory`] with users, courses,
+//! course sessions, descriptions and their attributes, [`Credentials`], [`Audit`],
+//! together [`Store`]), [`DomainError`], and the password policy. Dialects render
 //! ids and roles their own way in their codecs; the store maps its private errors into
 //! [`DomainError`] and nowhere else.
 #![forbid(unsafe_code)]
 
 mod attributes;
 mod audit;
+mod auth_session;
 mod course;
 mod credential;
 mod crm;
@@ -25,6 +27,9 @@ mod user;
 
 pub use attributes::{EntityKind, EntityRef, ExternalId, ExtraValue};
 pub use audit::{AuditEvent, AuditQuery, Outcome, StoredAuditEvent};
+pub use auth_session::{
+    Challenge, MAX_OUTSTANDING_CHALLENGES, Session, SessionKind, SessionLimits, Sessions,
+};
 pub use course::{
     Course, CoursePatch, CourseVisibility, Enrolment, EnrolmentRole, EnrolmentStatus, NewCourse,
 };
@@ -36,12 +41,15 @@ pub use ids::{CourseId, CredentialId, UserId, Username};
 pub use lockout::{LockoutPolicy, LockoutState, LockoutSubject};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
 pub use ports::{
-    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Lockouts, Page,
-    SiteSecrets, Store, Users,
+    Attributes, Audit, CourseDescriptions, CourseSessions, Courses, Credentials, Directory,
+    Enrolments, Health, Lockouts, Page, SiteSecrets, Store, Users,
 };
 pub use principal::Principal;
 pub use secret::Secret;
-pub use session::{Challenge, Session, SessionKind, SessionLimits, Sessions};
+pub use session::{
+    CourseDescription, CourseSession, CourseSessionId, CourseSessionPatch, NewCourseSession,
+    SessionVisibility,
+};
 pub use user::{NewUser, PlatformRole, User, UserPatch};
 
 /// The result type of every port method.

@@ -474,3 +474,111 @@ async fn options_answers_an_empty_200() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "");
 }
+
+#[tokio::test]
+async fn logins_and_refused_sessions_leave_audit_events() {
+    let crm = Crm::new().await;
+    crm.admin_session().await;
+    crm.get(&[("operation", "listtypes"), ("sessionName", "nosuchsession")])
+        .await;
+    let events = crm
+        .app
+        .store()
+        .audit_events(gatehouse_domain::AuditQuery::default())
+        .await
+        .unwrap();
+    let seen: Vec<(String, String, String)> = events
+        .iter()
+        .filter(|e| e.event.dialect == "corebos")
+        .map(|e| {
+            (
+                e.event.scheme.clone(),
+                e.event.operation.clone(),
+                e.event.reason.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        seen.contains(&("challenge".into(), "login".into(), "ok".into())),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(
+            "session".into(),
+            "listtypes".into(),
+            "unknown_session".into()
+        )),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn repeated_wrong_keys_lock_the_name_and_the_right_key_then_gets_the_same_answer() {
+    let crm = Crm::new().await;
+    let token = crm.challenge("admin").await;
+    let threshold = crm.app.state.config.guard.lockout_threshold;
+    for _ in 0..threshold {
+        let (body, _) = crm
+            .post(&[
+                ("operation", "login"),
+                ("username", "admin"),
+                ("accessKey", &proof(&token, "wrong")),
+            ])
+            .await;
+        assert_eq!(
+            body,
+            error("INVALID_USER_CREDENTIALS", "Invalid username or password")
+        );
+    }
+    let response = crm
+        .app
+        .client
+        .post(crm.app.url(WS))
+        .form(&[
+            ("operation", "login"),
+            ("username", "admin"),
+            ("accessKey", &proof(&token, &crm.admin_key)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let diagnostic = response.headers()["x-gatehouse-diagnostic"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(diagnostic.starts_with("reason=locked_out"), "{diagnostic}");
+    assert!(diagnostic.contains("locked_until="), "{diagnostic}");
+    assert_eq!(
+        response.text().await.unwrap(),
+        error("INVALID_USER_CREDENTIALS", "Invalid username or password")
+    );
+    // The IP is locked too (D8); another user from another address is not affected (D7).
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let (_, challenge) = crate::corebos_support::body(
+        other
+            .get(crm.app.url(WS))
+            .query(&[("operation", "getchallenge"), ("username", "alice")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let token = challenge["result"]["token"].as_str().unwrap();
+    let (text, json) = crate::corebos_support::body(
+        other
+            .post(crm.app.url(WS))
+            .form(&[
+                ("operation", "login"),
+                ("username", "alice"),
+                ("accessKey", &proof(token, &crm.alice_key)),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(json["success"], true, "{text}");
+}

@@ -128,7 +128,7 @@ async fn a_contact_goes_through_create_retrieve_update_revise_and_delete() {
     let (_, account) = create(&crm, &sid, "Accounts", r#"{"accountname":"Acme"}"#).await;
     let account_id = account["result"]["id"].as_str().unwrap().to_owned();
     assert!(account_id.starts_with("11x"));
-    let (_, created) = create(
+    let (created_text, created) = create(
         &crm,
         &sid,
         "Contacts",
@@ -144,6 +144,15 @@ async fn a_contact_goes_through_create_retrieve_update_revise_and_delete() {
     assert_eq!(record["leadsource"], "--None--");
     let id = record["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("12x"));
+    assert_eq!(record["contact_no"], format!("CON{}", &id[3..]));
+    assert_eq!(
+        record["account_idename"],
+        serde_json::json!({"module": "Accounts", "reference": "Acme"})
+    );
+    assert!(
+        created_text.ends_with(&format!(r#""id":"{id}"}},"moreinfo":null}}"#)),
+        "id stays last: {created_text}"
+    );
 
     let (_, fetched) = crm
         .get(&[

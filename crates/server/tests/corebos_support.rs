@@ -31,8 +31,10 @@ impl Crm {
     pub async fn with_config(config: Config) -> Self {
         let app = TestApp::with_config(config).await;
         let admin = app.add_user("admin", "Admin-Pass-1").await;
-        let mut patch = gatehouse_domain::UserPatch::default();
-        patch.is_admin = Some(true);
+        let patch = gatehouse_domain::UserPatch {
+            is_admin: Some(true),
+            ..Default::default()
+        };
         app.store().update_user(admin.id, patch).await.unwrap();
         let alice = app.add_user("alice", "Alice-Pass-1").await;
         let admin_key = access_key(&app, &admin).await;

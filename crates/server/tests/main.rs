@@ -1,7 +1,9 @@
 //! The server in-process through `TestApp` (one test binary, modules inside).
 
+mod chamilo_rest;
 mod chamilo_testip;
 mod corebos_auth;
+mod corebos_fixtures;
 mod corebos_records;
 mod corebos_support;
 mod corebos_vtql;

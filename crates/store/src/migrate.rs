@@ -30,8 +30,13 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
+        name: "course_sessions",
+        sql: include_str!("../migrations/0003_course_sessions.sql"),
+    },
+    Migration {
+        version: 4,
         name: "corebos",
-        sql: include_str!("../migrations/0003_corebos.sql"),
+        sql: include_str!("../migrations/0004_corebos.sql"),
     },
     Migration {
         version: 10,
@@ -179,7 +184,7 @@ mod tests {
 
     #[test]
     fn migrations_are_numbered_in_order() {
-        // Strictly increasing: parallel branches reserve numbers (0002 is Chamilo REST's).
+        // Strictly increasing: parallel branches reserve numbers (0003 is Chamilo REST's).
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version, "{}", pair[1].name);
         }

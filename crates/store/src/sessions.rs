@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::{
-    Challenge, DomainResult, Secret, Session, SessionKind, SessionLimits, Sessions, UserId,
+    Challenge, DomainResult, MAX_OUTSTANDING_CHALLENGES, Secret, Session, SessionKind,
+    SessionLimits, Sessions, UserId,
 };
 use sqlx::any::AnyRow;
 
@@ -65,6 +66,15 @@ impl Sessions for SqlStore {
         .await
         .map_err(db)?;
         let challenge = challenge_from_row(&row)?;
+        sqlx::query(
+            "DELETE FROM challenges WHERE user_id = $1 AND id NOT IN \
+             (SELECT id FROM challenges WHERE user_id = $1 ORDER BY id DESC LIMIT $2)",
+        )
+        .bind(user.0)
+        .bind(MAX_OUTSTANDING_CHALLENGES)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(challenge)
     }
@@ -150,15 +160,40 @@ impl Sessions for SqlStore {
         match row {
             Some(row) => session_from_row(&row).map(Some),
             None => {
-                // Dead or unknown: make sure a dead one never comes back.
-                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                // Dead or unknown: make sure a dead one of this kind never comes back (a
+                // session of another kind under the same id is not this caller's to end).
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND kind = $2")
                     .bind(&hash)
+                    .bind(kind.as_str())
                     .execute(&self.writer)
                     .await
                     .map_err(db)?;
                 Ok(None)
             }
         }
+    }
+
+    async fn purge_expired(
+        &self,
+        kind: SessionKind,
+        limits: SessionLimits,
+        now: DateTime<Utc>,
+    ) -> DomainResult<u64> {
+        let sessions = sqlx::query(
+            "DELETE FROM sessions WHERE kind = $1 AND (last_seen_at <= $2 OR created_at <= $3)",
+        )
+        .bind(kind.as_str())
+        .bind(to_micros(limits.idle_since))
+        .bind(to_micros(limits.created_since))
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        let challenges = sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
+            .bind(to_micros(now))
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(sessions.rows_affected() + challenges.rows_affected())
     }
 
     async fn close_session(&self, kind: SessionKind, secret: &Secret) -> DomainResult<bool> {

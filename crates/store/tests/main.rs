@@ -7,10 +7,13 @@ mod support;
 
 mod attributes;
 mod audit;
+mod course_sessions;
 mod courses;
 mod credentials;
+mod crm;
 mod enrolments;
 mod lifecycle;
 mod lockouts;
+mod sessions;
 mod site_secrets;
 mod users;

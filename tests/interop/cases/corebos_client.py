@@ -49,6 +49,9 @@ described, _ = check(get(operation="describe", sessionName=session, elementType=
 assert any(f["name"] == "lastname" and f["mandatory"] for f in described["fields"])
 prefix = described["idPrefix"]
 
+demo, _ = check(get(operation="query", sessionName=session, query="select count(*) from Contacts;"))
+assert int(demo[0]["count"]) >= 4, demo  # the sandbox's demo contacts
+
 element = {"firstname": "Py", "lastname": "Thon", "email": "py@example.test", "assigned_user_id": user_id}
 created, _ = check(post(operation="create", sessionName=session, elementType="Contacts",
                         element=json.dumps(element)))

@@ -29,9 +29,6 @@ const API_VERSION: &str = "0.22";
 /// What `vtigerVersion` reports: stock coreBOS ships 5.5.0 (§5, §15).
 const VTIGER_VERSION: &str = "5.5.0";
 
-/// Most challenges one user may have outstanding; older ones beyond this are not tried.
-const MAX_LIVE_CHALLENGES: usize = 256;
-
 /// The cookie of a browser session (D15).
 pub const WEB_SESSION_COOKIE: &str = "gatehouse_session";
 
@@ -127,6 +124,10 @@ pub async fn login(
             Refusal::new(error).with_failure(failure)
         }
     };
+    // Guard before verify (D8): a locked name or IP gets a wrong credential's answer, unchecked.
+    if let Err(locked) = state.guard.check(Some(username), origin.ip).await {
+        return Err(refuse(CorebosError::InvalidUserCredentials, locked).await);
+    }
     let now = Utc::now();
     let user = match Username::parse(username) {
         Ok(name) => state
@@ -137,18 +138,16 @@ pub async fn login(
         Err(_) => None,
     };
     let Some(user) = user else {
-        return Err(refuse(
-            CorebosError::LoginUserNotFound,
-            AuthFailure::new("unknown_user"),
-        )
-        .await);
+        // An unknown username counts against the name given (D8).
+        let mut failure = AuthFailure::new("unknown_user");
+        failure.locked_until = state.guard.failure(Some(username), origin.ip).await;
+        return Err(refuse(CorebosError::LoginUserNotFound, failure).await);
     };
-    let mut challenges = state
+    let challenges = state
         .store
         .live_challenges(user.id, now)
         .await
         .map_err(CorebosError::from)?;
-    challenges.truncate(MAX_LIVE_CHALLENGES);
     let Some(newest) = challenges.first().cloned() else {
         return Err(refuse(CorebosError::InvalidAuthToken, AuthFailure::new("expired")).await);
     };
@@ -188,6 +187,8 @@ pub async fn login(
             ),
             None => AuthFailure::new("mismatch").diagnosis(redacted, None),
         };
+        let mut failure = failure;
+        failure.locked_until = state.guard.failure(Some(username), origin.ip).await;
         return Err(refuse(CorebosError::InvalidUserCredentials, failure).await);
     };
     if !user.can_sign_in(now) {
@@ -202,6 +203,7 @@ pub async fn login(
         // Another login used this token first: it never logs in twice (D1).
         return Err(refuse(CorebosError::InvalidAuthToken, AuthFailure::new("replayed")).await);
     }
+    state.guard.success(username).await;
     let principal = principal_of(&user, "challenge");
     let reply = open_session(state, &user).await?;
     crate::edge::auth::record(state.store.as_ref(), record.success(&principal)).await;
@@ -275,13 +277,22 @@ async fn access_keys(
 /// Opens a web-service session for `user` and renders the LoginResult (§5).
 async fn open_session(state: &AppState, user: &User) -> Result<Reply, Refusal> {
     let sid = new_session_id();
+    let now = Utc::now();
+    // Housekeeping rides on logins: dead sessions and expired challenges go.
+    if let Err(error) = state
+        .store
+        .purge_expired(SessionKind::Webservice, limits(state, now), now)
+        .await
+    {
+        tracing::warn!(%error, "expired coreBOS sessions not purged");
+    }
     state
         .store
         .open_session(
             SessionKind::Webservice,
             &Secret::new(sid.clone()),
             user.id,
-            Utc::now(),
+            now,
         )
         .await
         .map_err(CorebosError::from)?;
@@ -328,11 +339,31 @@ fn principal_of(user: &User, scheme: &'static str) -> Principal {
 }
 
 /// Resumes the request's session: unknown, idle-expired and absolute-expired sessions, and
-/// sessions of users who may no longer sign in, are `AUTHENTICATION_REQUIRED` (D7).
-pub async fn resume(state: &AppState, sid: Option<&str>) -> Result<Caller, CorebosError> {
-    let sid = sid.ok_or(CorebosError::AuthenticationRequired)?;
+/// sessions of users who may no longer sign in, are `AUTHENTICATION_REQUIRED` (D7). A
+/// refusal is audited; a success is not (it is one per request, and the login was).
+pub async fn resume(
+    state: &AppState,
+    origin: &Origin,
+    operation: &str,
+    sid: Option<&str>,
+) -> Result<Caller, CorebosError> {
+    let reason = match sid {
+        None => "missing",
+        Some(sid) => match live_caller(state, sid).await? {
+            Some(caller) => return Ok(caller),
+            None => "unknown_session",
+        },
+    };
+    let event = origin
+        .record("session", operation)
+        .failure(&AuthFailure::new(reason));
+    crate::edge::auth::record(state.store.as_ref(), event).await;
+    Err(CorebosError::AuthenticationRequired)
+}
+
+async fn live_caller(state: &AppState, sid: &str) -> Result<Option<Caller>, CorebosError> {
     let now = Utc::now();
-    let session = state
+    let Some(session) = state
         .store
         .resume_session(
             SessionKind::Webservice,
@@ -341,17 +372,18 @@ pub async fn resume(state: &AppState, sid: Option<&str>) -> Result<Caller, Coreb
             now,
         )
         .await?
-        .ok_or(CorebosError::AuthenticationRequired)?;
-    let user = state
+    else {
+        return Ok(None);
+    };
+    Ok(state
         .store
         .user(session.user)
         .await?
         .filter(|u| u.can_sign_in(now))
-        .ok_or(CorebosError::AuthenticationRequired)?;
-    Ok(Caller {
-        principal: principal_of(&user, "session"),
-        user,
-    })
+        .map(|user| Caller {
+            principal: principal_of(&user, "session"),
+            user,
+        }))
 }
 
 /// Ends the session: `{"message":"successfull"}` (sic, §7). When the id came only in the

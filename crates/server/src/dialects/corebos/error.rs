@@ -39,15 +39,44 @@ pub enum CorebosError {
     /// `format` other than `json` (§1: anything else is undefined, so refused).
     #[error("unsupported format")]
     UnsupportedFormat,
-    /// Permission or unknown-module refusals; the text is coreBOS's own (§3).
-    #[error("access denied: {0}")]
-    AccessDenied(String),
+    /// A module that does not exist or that the caller may not use.
+    #[error("module {0:?} denied")]
+    ModuleDenied(String),
+    /// An id whose entity prefix names no module (anything unparsable is prefix 0, §8.1).
+    #[error("id prefix {0} denied")]
+    IdDenied(String),
+    /// An operation the caller's role does not allow (a non-admin creating users).
+    #[error("operation denied")]
+    OperationDenied,
+    /// A record the caller may not read, or that is not there on update/delete (§8.4).
+    #[error("record read denied")]
+    ReadDenied,
+    /// An `assigned_user_id` that names no user.
+    #[error("cannot assign to that user")]
+    CannotAssign,
+    /// `delete` of a Users record (coreBOS wants `deleteUser`).
+    #[error("users are not deleted with delete")]
+    UseDeleteUser,
+    /// A VTQL field the module does not have (or that is never shown).
+    #[error("field {0:?} denied")]
+    FieldDenied(String),
+    /// The password queue is full (D9, off `login`).
+    #[error("too many requests")]
+    TooManyRequests(u64),
     /// An empty, malformed or wrong-module id, or a missing record on retrieve (§3).
     #[error("incorrect id")]
     InvalidId,
-    /// A mandatory field left empty; the text is `<Label> (<field>) does not have a value`.
-    #[error("mandatory field missing: {0}")]
-    MandatoryFieldsMissing(String),
+    /// A mandatory field left empty.
+    #[error("mandatory field {field} missing")]
+    MandatoryFieldMissing {
+        /// The field's label.
+        label: String,
+        /// The field's name.
+        field: String,
+    },
+    /// `revise` whose `element` is not an object.
+    #[error("element missing")]
+    ElementMissing,
     /// A reference field pointing at a record of a module it cannot reference.
     #[error("invalid reference for {0}")]
     ReferenceInvalid(String),
@@ -79,9 +108,16 @@ impl CorebosError {
             Self::InvalidUserCredentials => "INVALID_USER_CREDENTIALS",
             Self::UnknownOperation => "UNKNOWN_OPERATION",
             Self::InvalidParameter(_) | Self::UnsupportedFormat => "INVALID_PARAMETER",
-            Self::AccessDenied(_) => "ACCESS_DENIED",
+            Self::ModuleDenied(_)
+            | Self::IdDenied(_)
+            | Self::OperationDenied
+            | Self::ReadDenied
+            | Self::CannotAssign
+            | Self::UseDeleteUser
+            | Self::FieldDenied(_)
+            | Self::TooManyRequests(_) => "ACCESS_DENIED",
             Self::InvalidId => "INVALID_ID_ATTRIBUTE",
-            Self::MandatoryFieldsMissing(_) => "MANDATORY_FIELDS_MISSING",
+            Self::MandatoryFieldMissing { .. } | Self::ElementMissing => "MANDATORY_FIELDS_MISSING",
             Self::ReferenceInvalid(_) => "REFERENCE_INVALID",
             Self::QuerySyntax(_) => "QUERY_SYNTAX_ERROR",
             Self::ValidationFailed(_) => "VALIDATION_FAILED",
@@ -103,9 +139,26 @@ impl CorebosError {
             Self::UnknownOperation => "Unknown operation requested".into(),
             Self::InvalidParameter(text) => text.clone(),
             Self::UnsupportedFormat => "Unsupported format: only json is served".into(),
-            Self::AccessDenied(text) => text.clone(),
+            Self::ModuleDenied(name) => {
+                format!("Permission to perform the operation is denied for {name}")
+            }
+            Self::IdDenied(prefix) => {
+                format!("Permission to perform the operation is denied for id: {prefix}")
+            }
+            Self::OperationDenied => "Permission to perform the operation is denied".into(),
+            Self::ReadDenied => "Permission to read given object is denied".into(),
+            Self::CannotAssign => "Cannot assign record to the given user".into(),
+            Self::UseDeleteUser => "Incorrect method: use DeleteUser method to delete users".into(),
+            // Literally with the quote-dot pairs (§3).
+            Self::FieldDenied(field) => {
+                format!("Permission to access '.{field}.' attribute denied.")
+            }
+            Self::TooManyRequests(seconds) => format!("Too many requests, retry in {seconds} s"),
             Self::InvalidId => "Id specified is incorrect".into(),
-            Self::MandatoryFieldsMissing(text) => text.clone(),
+            Self::MandatoryFieldMissing { label, field } => {
+                format!("{label} ({field}) does not have a value")
+            }
+            Self::ElementMissing => "Mandatory field does not have a value".into(),
             Self::ReferenceInvalid(field) => format!("Invalid reference specified for {field}"),
             Self::QuerySyntax(text) => text.clone(),
             Self::ValidationFailed(text) => text.clone(),
@@ -125,24 +178,17 @@ impl CorebosError {
             | Self::AccessKeyUndefined
             | Self::InvalidUserCredentials
             | Self::NoWebSession => "auth_failure",
-            Self::AccessDenied(_) => "forbidden",
+            Self::ModuleDenied(_)
+            | Self::IdDenied(_)
+            | Self::OperationDenied
+            | Self::ReadDenied
+            | Self::CannotAssign
+            | Self::UseDeleteUser
+            | Self::FieldDenied(_) => "forbidden",
+            Self::TooManyRequests(_) => "rate_limited",
             Self::Database | Self::Internal => "server_error",
             _ => "bad_request",
         }
-    }
-
-    /// `ACCESS_DENIED` for a module the caller cannot use or that does not exist.
-    pub fn denied_module(name: &str) -> Self {
-        Self::AccessDenied(format!(
-            "Permission to perform the operation is denied for {name}"
-        ))
-    }
-
-    /// `ACCESS_DENIED` for an id whose entity prefix names no module.
-    pub fn denied_id(prefix: &str) -> Self {
-        Self::AccessDenied(format!(
-            "Permission to perform the operation is denied for id: {prefix}"
-        ))
     }
 }
 

@@ -8,6 +8,11 @@
 //! (sic) on logout, `message` before `code` in errors, record values as strings. Fixed
 //! underneath: random single-use challenges (several outstanding per user, D1), hashed
 //! session ids with idle and absolute expiry enforced (D7, D12), constant-time proofs.
+//!
+//! A user's access key is a `corebos-access-key` credential, encrypted at rest and revealed
+//! only to check `md5(token + key)`: `gatehouse admin credential add --kind
+//! corebos-access-key --user U` prints it once, `credential show ID --show-secret` shows it
+//! again, `credential rotate ID` replaces it (keys never contain `rn`, §10).
 
 mod auth;
 mod codec;

@@ -65,6 +65,10 @@ pub struct Field {
     /// The block (section) label.
     #[serde(default)]
     pub block: String,
+    /// For a record-number field (`contact_no`), the prefix its value is made of: `CON` gives
+    /// `CON<record id>`.
+    #[serde(default)]
+    pub autonumber: Option<String>,
 }
 
 fn yes() -> bool {

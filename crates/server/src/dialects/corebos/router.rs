@@ -31,7 +31,7 @@ pub struct Refusal {
     /// The error the caller is told.
     pub error: CorebosError,
     /// The authentication failure behind it, if any.
-    pub failure: Option<AuthFailure>,
+    pub failure: Option<Box<AuthFailure>>,
 }
 
 impl Refusal {
@@ -45,7 +45,7 @@ impl Refusal {
 
     /// Adds the authentication failure for the diagnostics header.
     pub fn with_failure(mut self, failure: AuthFailure) -> Self {
-        self.failure = Some(failure);
+        self.failure = Some(Box::new(failure));
         self
     }
 }
@@ -141,7 +141,7 @@ async fn dispatch(
     let caller: Option<Caller> = if name.prelogin() {
         None
     } else {
-        Some(auth::resume(state, sid.as_deref()).await?)
+        Some(auth::resume(state, origin, name.wire_name(), sid.as_deref()).await?)
     };
     let op = Op::decode(name, params)?;
     let who = || caller.as_ref().ok_or(CorebosError::AuthenticationRequired);

@@ -63,10 +63,10 @@ pub fn check_mandatory(
             continue;
         }
         if values.get(&field.name).is_none_or(|v| v.trim().is_empty()) {
-            return Err(CorebosError::MandatoryFieldsMissing(format!(
-                "{} ({}) does not have a value",
-                field.label, field.name
-            )));
+            return Err(CorebosError::MandatoryFieldMissing {
+                label: field.label.clone(),
+                field: field.name.clone(),
+            });
         }
     }
     Ok(())

@@ -56,12 +56,12 @@ pub async fn describe(
         .collect();
     let owners = owner_options(store).await?;
     if names.len() == 1 {
-        let module =
-            modules::by_name(names[0]).ok_or_else(|| CorebosError::denied_module(names[0]))?;
+        let module = modules::by_name(names[0])
+            .ok_or_else(|| CorebosError::ModuleDenied(names[0].to_owned()))?;
         return Ok(Reply::new(describe_module(module, who, &owners)));
     }
     if names.is_empty() {
-        return Err(CorebosError::denied_module(element_type));
+        return Err(CorebosError::ModuleDenied(element_type.to_owned()));
     }
     Ok(Reply::new(Json::Obj(
         names

@@ -18,13 +18,11 @@ use super::users::visible_rows;
 pub async fn query(store: &dyn Store, who: &Caller, text: &str) -> Result<Reply, CorebosError> {
     let select = vtql::parse(text).map_err(CorebosError::QuerySyntax)?;
     let module = modules::by_name_ignoring_case(&select.module)
-        .ok_or_else(|| CorebosError::denied_module(&select.module))?;
+        .ok_or_else(|| CorebosError::ModuleDenied(select.module.clone()))?;
     for field in select.fields() {
         let known = field == "id" || module.field(field).is_some_and(|f| !f.is_secret());
         if !known {
-            return Err(CorebosError::AccessDenied(format!(
-                "Permission to access '.{field}.' attribute denied."
-            )));
+            return Err(CorebosError::FieldDenied(field.to_owned()));
         }
     }
     let rows = if module.is_users() {

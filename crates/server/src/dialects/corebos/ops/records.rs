@@ -11,7 +11,7 @@ use super::super::error::CorebosError;
 use super::super::json::Json;
 use super::super::modules::{self, Module, parse_ws_id};
 use super::super::vtql::Row;
-use super::fields::{check_mandatory, datetime, row_json, text_of, with_defaults, writable_values};
+use super::fields::{check_mandatory, datetime, text_of, with_defaults, writable_values};
 use super::users;
 use crate::state::AppState;
 
@@ -26,7 +26,7 @@ pub enum Target {
 /// `ACCESS_DENIED` for a record that is not there on update/delete: coreBOS's module check
 /// runs first and then refuses to read it (§8.4).
 fn denied_read() -> CorebosError {
-    CorebosError::AccessDenied("Permission to read given object is denied".into())
+    CorebosError::ReadDenied
 }
 
 /// Resolves a ws id (or a bare record id, §8.1): an empty id is `INVALID_ID_ATTRIBUTE`,
@@ -53,10 +53,10 @@ pub async fn locate(store: &dyn Store, id: &str) -> Result<Target, CorebosError>
             return Ok(Target::Record(module, Some(found)));
         }
         // Anything else maps to 0x0 in coreBOS.
-        None => return Err(CorebosError::denied_id("0")),
+        None => return Err(CorebosError::IdDenied("0".into())),
     };
     let module =
-        modules::by_prefix(prefix).ok_or_else(|| CorebosError::denied_id(&prefix.to_string()))?;
+        modules::by_prefix(prefix).ok_or_else(|| CorebosError::IdDenied(prefix.to_string()))?;
     if module.is_users() {
         return Ok(Target::User(module, UserId(record)));
     }
@@ -74,6 +74,9 @@ pub fn record_row(module: &Module, record: &CrmRecord) -> Row {
         .iter()
         .filter(|f| !f.is_secret())
         .map(|field| {
+            if let Some(prefix) = &field.autonumber {
+                return (field.name.clone(), format!("{prefix}{}", record.id));
+            }
             let value = match (field.name.as_str(), field.type_name()) {
                 (_, "owner") => record.assigned_user.map(user_ws_id).unwrap_or_default(),
                 ("createdtime", _) => datetime(record.created_at),
@@ -85,6 +88,71 @@ pub fn record_row(module: &Module, record: &CrmRecord) -> Row {
         .collect();
     row.push(("id".into(), format!("{}x{}", module.id_prefix, record.id)));
     row
+}
+
+/// A record as create/retrieve/update return it: the row, plus `<field>ename` for every
+/// non-empty reference (`{module, reference}`: the target's module and label, §8.5).
+pub async fn record_json(
+    store: &dyn Store,
+    module: &Module,
+    record: &CrmRecord,
+) -> Result<Json, CorebosError> {
+    let row = record_row(module, record);
+    let mut pairs: Vec<(String, Json)> = Vec::new();
+    let mut enames = Vec::new();
+    for (name, value) in &row {
+        pairs.push((name.clone(), Json::Str(value.clone())));
+        let Some(field) = module.field(name).filter(|f| f.is_reference()) else {
+            continue;
+        };
+        if let Some((prefix, id)) = parse_ws_id(value) {
+            if let Some(label) = reference_label(store, prefix, id).await? {
+                enames.push((
+                    format!("{}ename", field.name),
+                    Json::obj([
+                        ("module", Json::Str(label.0)),
+                        ("reference", Json::Str(label.1)),
+                    ]),
+                ));
+            }
+        }
+    }
+    // `id` stays last.
+    let id = pairs.pop();
+    pairs.extend(enames);
+    pairs.extend(id);
+    Ok(Json::Obj(pairs))
+}
+
+/// The module and label of the record a reference points at.
+async fn reference_label(
+    store: &dyn Store,
+    prefix: i64,
+    id: i64,
+) -> Result<Option<(String, String)>, CorebosError> {
+    let Some(target) = modules::by_prefix(prefix) else {
+        return Ok(None);
+    };
+    if target.is_users() {
+        return Ok(store.user(UserId(id)).await?.map(|u| {
+            let full = format!("{} {}", u.first_name, u.last_name);
+            let label = if full.trim().is_empty() {
+                u.username.as_str().to_owned()
+            } else {
+                full.trim().to_owned()
+            };
+            (target.name.clone(), label)
+        }));
+    }
+    Ok(store.crm_record(RecordId(id)).await?.map(|r| {
+        let label: Vec<&str> = target
+            .label_fields
+            .iter()
+            .filter_map(|f| r.fields.get(f).map(String::as_str))
+            .filter(|v| !v.is_empty())
+            .collect();
+        (target.name.clone(), label.join(" "))
+    }))
 }
 
 /// Checks the reference and owner fields among `values` (§8.4): references must be ws ids
@@ -110,8 +178,7 @@ async fn check_references(
             continue;
         }
         if field.type_name() == "owner" {
-            let cannot =
-                || CorebosError::AccessDenied("Cannot assign record to the given user".into());
+            let cannot = || CorebosError::CannotAssign;
             let (prefix, id) = parsed.ok_or_else(cannot)?;
             if prefix != USERS_PREFIX || store.user(UserId(id)).await?.is_none() {
                 return Err(cannot());
@@ -148,8 +215,8 @@ pub async fn create(
     element_type: &str,
     element: &Element,
 ) -> Result<Reply, CorebosError> {
-    let module =
-        modules::by_name(element_type).ok_or_else(|| CorebosError::denied_module(element_type))?;
+    let module = modules::by_name(element_type)
+        .ok_or_else(|| CorebosError::ModuleDenied(element_type.to_owned()))?;
     if module.is_users() {
         return users::create(state, who, module, element).await;
     }
@@ -168,7 +235,7 @@ pub async fn create(
             assigned_user: owner.flatten(),
         })
         .await?;
-    Ok(Reply::new(row_json(&record_row(module, &record))))
+    Ok(Reply::new(record_json(store, module, &record).await?))
 }
 
 /// The values with the owner put back, for the mandatory check.
@@ -188,7 +255,7 @@ pub async fn retrieve(store: &dyn Store, who: &Caller, id: &str) -> Result<Reply
     match locate(store, id).await? {
         Target::User(module, user) => users::retrieve(store, who, module, user).await,
         Target::Record(module, Some(record)) => {
-            Ok(Reply::new(row_json(&record_row(module, &record))))
+            Ok(Reply::new(record_json(store, module, &record).await?))
         }
         Target::Record(_, None) => Err(CorebosError::InvalidId),
     }
@@ -210,9 +277,7 @@ pub async fn revise(
     who: &Caller,
     element: Option<&Element>,
 ) -> Result<Reply, CorebosError> {
-    let element = element.ok_or_else(|| {
-        CorebosError::MandatoryFieldsMissing("Mandatory field does not have a value".into())
-    })?;
+    let element = element.ok_or(CorebosError::ElementMissing)?;
     save(state, who, element, true).await
 }
 
@@ -253,15 +318,13 @@ async fn save(
         .replace_record(record.id, values, assigned)
         .await?
         .ok_or_else(denied_read)?;
-    Ok(Reply::new(row_json(&record_row(module, &saved))))
+    Ok(Reply::new(record_json(store, module, &saved).await?))
 }
 
 /// `delete(id)`: `{"status":"successful"}`; users are refused as coreBOS refuses them (§8.4).
 pub async fn delete(store: &dyn Store, _who: &Caller, id: &str) -> Result<Reply, CorebosError> {
     match locate(store, id).await? {
-        Target::User(..) => Err(CorebosError::AccessDenied(
-            "Incorrect method: use DeleteUser method to delete users".into(),
-        )),
+        Target::User(..) => Err(CorebosError::UseDeleteUser),
         Target::Record(_, Some(record)) => {
             if !store.delete_record(record.id).await? {
                 return Err(denied_read());

@@ -13,14 +13,15 @@ use super::super::error::CorebosError;
 use super::super::modules::Module;
 use super::super::vtql::Row;
 use super::fields::{check_mandatory, datetime, row_json, with_defaults, writable_values};
+use crate::edge::PasswordPoolError;
 use crate::state::AppState;
 
 fn denied() -> CorebosError {
-    CorebosError::AccessDenied("Permission to perform the operation is denied".into())
+    CorebosError::OperationDenied
 }
 
 fn denied_read() -> CorebosError {
-    CorebosError::AccessDenied("Permission to read given object is denied".into())
+    CorebosError::ReadDenied
 }
 
 /// A user as a row of strings in field order, `id` last (§9).
@@ -83,7 +84,11 @@ async fn hash_password(
         .passwords
         .run(move || policy.hash(&plain))
         .await
-        .map_err(|_| CorebosError::Internal)?
+        .map_err(|error| match error {
+            // D9: a full password queue is ACCESS_DENIED "Too many requests" off login.
+            PasswordPoolError::Busy => CorebosError::TooManyRequests(1),
+            PasswordPoolError::Failed => CorebosError::Internal,
+        })?
         .map_err(CorebosError::from)
 }
 

@@ -239,6 +239,24 @@ mod tests {
     }
 
     #[test]
+    fn random_token_soup_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let pieces = [
+            "select", "from", "where", "and", "or", "order", "by", "asc", "desc", "limit", "in",
+            "like", "count", "(", ")", "*", ",", ";", "=", "!=", "<", ">", "<=", ">=", "'x'", "'",
+            "\"", "12x3", "-1", "lastname", "Contacts", " ", "é", "\\",
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        for _ in 0..20_000 {
+            let len = rng.gen_range(0..14);
+            let text: Vec<&str> = (0..len)
+                .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                .collect();
+            let _ = parse(&text.join(" "));
+        }
+    }
+
+    #[test]
     fn limit_takes_an_offset_and_a_count() {
         let select =
             parse("select firstname from Contacts order by lastname desc limit 5, 10").unwrap();

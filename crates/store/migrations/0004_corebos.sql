@@ -1,4 +1,4 @@
--- gatehouse schema, version 3: coreBOS challenges, sessions and CRM records (issue #5).
+-- gatehouse schema, version 4: coreBOS challenges, sessions and CRM records (issue #5).
 
 -- Outstanding login challenges; several per user (D1). A row is consumed by setting
 -- consumed = 1 with a guarded UPDATE, so exactly one login wins even across instances.
@@ -24,6 +24,10 @@ CREATE TABLE sessions (
 );
 
 CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE INDEX sessions_last_seen ON sessions (kind, last_seen_at);
+
+CREATE INDEX challenges_expiry ON challenges (expires_at);
 
 -- CRM records of the coreBOS modules, fields as a JSON object of strings.
 CREATE TABLE crm_records (
