@@ -301,3 +301,27 @@ async fn a_multipart_body_is_signed_over_its_text_parts_as_postman_sends_it() {
     let text = response.text().await.unwrap();
     assert!(text.starts_with(r#"{"success":true"#), "{text}");
 }
+
+#[tokio::test]
+async fn a_refused_signature_says_why_in_the_sandbox_diagnostic_header() {
+    let lms = Lms::new().await;
+    let forged = gatehouse_schemes::forma::sign_header(&lms.key(), "wrong", &Default::default());
+    let response = lms
+        .app
+        .client
+        .post(lms.app.url("/forma/api/user/countusers"))
+        .header("x-authorization", forged)
+        .body("status=all")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    let header = response.headers()["x-gatehouse-diagnostic"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        header.starts_with(r#"reason=mismatch; canonical="all,{secret}"; expected=""#),
+        "{header}"
+    );
+}

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use gatehouse_domain::{
     Directory, DomainError, EntityKind, EntityRef, NewUser, Page, PasswordHash, PasswordPolicy,
-    User, UserId, UserPatch, Username,
+    PlatformRole, User, UserId, UserPatch, Username,
 };
 
 use super::super::codec::Params;
@@ -146,6 +146,8 @@ pub async fn list_users(ctx: &UserCtx<'_>) -> Reply {
         .list_users(Page::all())
         .await
         .map_err(store_error(ctx.request_id))?;
+    // Forma leaves its anonymous account out of the list (§4.2).
+    users.retain(|u| u.role != PlatformRole::Anonymous);
     users.sort_by_key(|u| u.username.folded());
     let list = users
         .into_iter()
