@@ -273,3 +273,32 @@ async fn under_the_token_method_a_rest_token_signs_a_browser_in() {
     .await;
     assert_eq!(bad.location, FAILED);
 }
+
+#[tokio::test]
+async fn the_cookie_is_secure_only_when_a_trusted_proxy_says_https() {
+    let config = gatehouse_server::config::Config {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Default::default()
+    };
+    let lms = Lms::with_config(config).await;
+    lms.app.add_user("gina", "x-Pass-1").await;
+    let secret = lms.sso_secret();
+    let mut cookies = Vec::new();
+    for (offset, proto) in [(0, Some("https")), (1, None)] {
+        let time = (now() - offset).to_string();
+        let token = forma_sso::token("gina", &time, &secret);
+        let mut request = client().get(lms.app.url(&sso_path("gina", &time, &token)));
+        if let Some(proto) = proto {
+            request = request.header("x-forwarded-proto", proto);
+        }
+        let response = request.send().await.unwrap();
+        cookies.push(
+            response.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert!(cookies[0].ends_with("; Secure"), "{}", cookies[0]);
+    assert!(!cookies[1].contains("Secure"), "{}", cookies[1]);
+}
