@@ -14,6 +14,7 @@ mod credential;
 mod error;
 mod ids;
 pub mod password;
+mod pbx;
 mod ports;
 mod principal;
 mod secret;
@@ -28,6 +29,10 @@ pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential
 pub use error::DomainError;
 pub use ids::{CourseId, CredentialId, UserId, Username};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
+pub use pbx::{
+    CallFilter, CallQueue, CallRecord, NewCallQueue, NewCallRecord, NewSound, Pbx, QueueMember,
+    Sound,
+};
 pub use ports::{
     Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Page, SiteSecrets,
     Store, Users,

@@ -194,6 +194,6 @@ pub trait Health: Send + Sync {
 }
 
 /// Everything a store provides; what `AppState` holds.
-pub trait Store: Directory + Credentials + SiteSecrets + Audit + Health {}
+pub trait Store: Directory + Credentials + SiteSecrets + Audit + Health + crate::Pbx {}
 
-impl<T: Directory + Credentials + SiteSecrets + Audit + Health + ?Sized> Store for T {}
+impl<T: Directory + Credentials + SiteSecrets + Audit + Health + crate::Pbx + ?Sized> Store for T {}

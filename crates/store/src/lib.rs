@@ -34,6 +34,7 @@ mod enrolments;
 mod error;
 mod migrate;
 mod options;
+mod pbx;
 mod rows;
 mod seed;
 mod site_secrets;

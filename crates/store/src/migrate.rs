@@ -17,11 +17,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "pbx",
+        sql: include_str!("../migrations/0020_pbx.sql"),
+    },
+];
 
 /// What [`crate::SqlStore::migrate`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
