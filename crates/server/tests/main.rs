@@ -2,3 +2,6 @@
 
 mod chamilo_testip;
 mod operations;
+mod wildix_resources;
+mod wildix_support;
+mod wildix_vectors;

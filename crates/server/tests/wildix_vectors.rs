@@ -1,0 +1,402 @@
+//! Every vector of specs/wildix.md §10 verifies against the server (Wildix at `/`, clock
+//! fixed at the vector's time, requests rebuilt from the vector's wire form), and every
+//! tampering the issue lists is refused with 401.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use gatehouse_server::config::Config;
+use gatehouse_server::edge::DiagnosticsMode;
+
+use crate::wildix_support::*;
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+const V1_TARGET: &str = "/api/v1/PBX/CallHistory/?fields=id%2Cstart%2Cend%2Csrc%2Cdst&filter%5Bstart%5D%5Bfrom%5D=01%2F11%2F2023+00%3A00&filter%5Bstart%5D%5Bto%5D=02%2F11%2F2023+23%3A59&count=50&start=0";
+const V1_JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhY21lLWNybSIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoxNzAwMDAwMzAwLCJzaWduIjp7ImFsZyI6InNoYTI1NiIsImhlYWRlcnMiOlsiSG9zdCIsIlgtQVBQLUlEIl0sImhhc2giOiI4OGFhYWJiN2FjMzZjNTc4OTU1MTc0ZGE2MGVlNGM0MzFjNDMyMTVhZjI1YThmZmRlMzFmMDYzZTY0NjYwODgzIn19.GP0dqS_mNWAgKAbpfY8jb--ba2QL4jFcboYGiIFPx8I";
+const V2_JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhY21lLWNybSIsImlhdCI6MTcwMDAwMDEwMCwiZXhwIjoxNzAwMDAwNDAwLCJzaWduIjp7ImFsZyI6InNoYTI1NiIsImhlYWRlcnMiOlsiSG9zdCIsIlgtQVBQLUlEIl0sImhhc2giOiJmYTVjYzdiYjRhOTliMmMxNTg5ZTEyY2UyNjgyMWVkOGU0N2JjNjUxYjk1MjM3N2M5MGZlNDQ3NWIyMTllYzFhIn19.MWQAFvebeZ9FU8XGfQB_dTPR4fZ9xTtzUlxJQMeGZzU";
+const V2_BODY: &str =
+    "channel=Local%2F1001%40users&context=users&exten=1002&priority=1&callerid=Acme+%3C1001%3E";
+const V3_JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhY21lLWNybSIsImlhdCI6MTcwMDAwMDIwMCwiZXhwIjoxNzAwMDAwNTAwLCJzaWduIjp7ImFsZyI6InNoYTI1NiIsImhlYWRlcnMiOlsiQ29udGVudC1UeXBlIiwiSG9zdCIsIlgtQVBQLUlEIl0sImhhc2giOiIzMTkwNWU5YTA3MGI3MzlhM2Q0MjNkYTNmMTEzMzkwNjYyYTlkODg3MTFhZTNiZDFjMmZkMzZhNjhkYzA0MjVlIn19.h7M8ZLcYEHBsc5jNid27rhmOO2yrIgCRx67nNKbwVCs";
+const V3_BODY: &str = r#"{"directory":"custom","filename":"welcome","text":"Welcome to Acme. Please hold.","voice":"en-US-Female"}"#;
+const V4_JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhY21lLWNybSIsImlhdCI6MTcwMDAwMDMwMCwiZXhwIjoxNzAwMDAwNjAwLCJzaWduIjp7ImFsZyI6InNoYTI1NiIsImhlYWRlcnMiOlsiSG9zdCIsIlgtQVBQLUlEIl0sImhhc2giOiI1MzI2OWM2NDc3MzEwYjY1ODQwNGJkNzg0ZjY2MmNlNTg3MWZmOTU1NmVlNjBhNmYxMWIyMGFiOTc1MDBiYzEzIn19.LYxreDbuY2GPjCYrS3breHKSikque-xNk9wTxqCL6cE";
+const V4_TARGET: &str = "/api/v1/PBX/settings/CallQueues/";
+
+fn bearer(jwt: &str) -> String {
+    format!("Bearer {jwt}")
+}
+
+async fn v4(router: &axum::Router, host: &str, app_id: &str, jwt: &str) -> Answer {
+    let auth = bearer(jwt);
+    send(
+        router,
+        "GET",
+        V4_TARGET,
+        &[
+            ("Host", host),
+            ("X-APP-ID", app_id),
+            ("Authorization", &auth),
+            FORM,
+        ],
+        "",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn vector_v1_call_history_with_a_nested_filter_verifies_with_host_port() {
+    let app = app().await;
+    let router = root(&app, 1_700_000_000);
+    let auth = bearer(V1_JWT);
+    // The client signs the host without its port; the request may carry one (D3).
+    for host in ["pbx.example.com", "pbx.example.com:8443"] {
+        let answer = send(
+            &router,
+            "GET",
+            V1_TARGET,
+            &[
+                ("Host", host),
+                ("X-APP-ID", APP_ID),
+                ("Authorization", &auth),
+                FORM,
+            ],
+            "",
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{host}: {}", answer.json);
+        assert_eq!(answer.json["type"], "result");
+        assert_eq!(answer.json["result"]["count"], 50);
+    }
+}
+
+#[tokio::test]
+async fn vector_v2_originate_with_a_form_body_verifies_and_is_recorded() {
+    let app = app().await;
+    let router = root(&app, 1_700_000_100);
+    let auth = bearer(V2_JWT);
+    let answer = send(
+        &router,
+        "POST",
+        "/api/v1/Originate",
+        &[
+            ("Host", "pbx.example.com"),
+            ("X-APP-ID", APP_ID),
+            ("Authorization", &auth),
+            FORM,
+        ],
+        V2_BODY,
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(
+        answer.json["result"]["message"],
+        "Originate successfully queued"
+    );
+}
+
+#[tokio::test]
+async fn vector_v3_sounds_with_a_json_body_and_signed_content_type_verifies() {
+    let app = app().await;
+    let router = root(&app, 1_700_000_200);
+    let auth = bearer(V3_JWT);
+    let answer = send(
+        &router,
+        "POST",
+        "/api/v1/Sounds/",
+        &[
+            ("Content-Type", "application/json"),
+            ("Host", "pbx.example.com"),
+            ("X-APP-ID", APP_ID),
+            ("Authorization", &auth),
+        ],
+        V3_BODY,
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(answer.json["result"]["name"], "welcome");
+    assert_eq!(answer.json["result"]["audio"], false);
+}
+
+#[tokio::test]
+async fn vector_v4_call_queues_verifies() {
+    let app = app().await;
+    let answer = v4(
+        &root(&app, 1_700_000_300),
+        "pbx.example.com",
+        APP_ID,
+        V4_JWT,
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert!(answer.json["result"]["records"].is_array());
+}
+
+#[tokio::test]
+async fn the_upstream_check_vector_verifies_and_its_unknown_path_is_not_found() {
+    let app = app().await;
+    let owner = app.add_user("tester", "pw-tester-1").await;
+    app.store()
+        .issue_credential(gatehouse_domain::NewCredential {
+            kind: gatehouse_domain::CredentialKind::WildixApp,
+            owner: owner.id,
+            public_id: "1234567890".into(),
+            label: "test-1234567890".into(),
+            secret: gatehouse_domain::Secret::new("foo_secret1234567890".to_owned()),
+            allowed_cidrs: Vec::new(),
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    let jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJ0ZXN0LTEyMzQ1Njc4OTAiLCJpYXQiOjE2OTc3MDAwMDAsImV4cCI6MTY5NzcwMDMwMCwic2lnbiI6eyJhbGciOiJzaGEyNTYiLCJoZWFkZXJzIjpbImNvbnRlbnQtdHlwZSIsIkhvc3QiLCJYLUFQUC1JRCJdLCJoYXNoIjoiZGE5ZTg3ZDE5NDMyZjdjZGM5NTQ5N2FmOTZiNDlkYzIxMWQ3ZjM4ZjRlZWMzNjE1NGI3ZWU0ZDM5MWYxZWRiZCJ9fQ.S4iRArzr4xJ9XeEO_rSuomiPbOgTSX6CJdFjD7lWDy8";
+    let auth = bearer(jwt);
+    let answer = send(
+        &root(&app, 1_697_700_000),
+        "POST",
+        "/api/test/?a=one&b=two&c=3",
+        &[
+            ("content-type", "application/json"),
+            ("Host", "host.com"),
+            ("X-APP-ID", "1234567890"),
+            ("Authorization", &auth),
+        ],
+        r#"{"field1":"value1","field2":{"a":"value2","b":{"c":"value3"}}}"#,
+    )
+    .await;
+    // Verified first (D14): an unknown path on Wildix's listener is then 404.
+    assert_eq!(answer.status, 404, "{}", answer.json);
+    assert_eq!(
+        answer.json,
+        serde_json::json!({"type":"error","reason":"Not found"})
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_path_without_credentials_is_refused_before_it_is_looked_up() {
+    let app = app().await;
+    let answer = send(&root(&app, now()), "GET", "/nowhere", &[], "").await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.json["type"], "error");
+}
+
+#[tokio::test]
+async fn a_token_signed_with_the_wrong_secret_is_refused() {
+    let app = app().await;
+    let t = now();
+    let headers = signed_headers("GET", V4_TARGET, &[], "", APP_ID, "not-the-secret", t);
+    let refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let answer = send(&root(&app, t), "GET", V4_TARGET, &refs, "").await;
+    assert_eq!(answer.status, 401);
+    assert!(
+        answer.diagnostic().starts_with("reason=bad_signature"),
+        "{}",
+        answer.diagnostic()
+    );
+}
+
+#[tokio::test]
+async fn a_token_sent_with_another_apps_id_is_refused() {
+    let app = app().await;
+    let answer = v4(
+        &root(&app, 1_700_000_300),
+        "pbx.example.com",
+        "s2s-other-0002",
+        V4_JWT,
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+    let unknown = v4(
+        &root(&app, 1_700_000_300),
+        "pbx.example.com",
+        "s2s-nobody",
+        V4_JWT,
+    )
+    .await;
+    assert_eq!(unknown.status, 401);
+    assert!(unknown.diagnostic().starts_with("reason=unknown_app"));
+}
+
+fn with_header(jwt: &str, header: &str) -> String {
+    let (_, rest) = jwt.split_once('.').unwrap_or_default();
+    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header))
+}
+
+#[tokio::test]
+async fn alg_none_and_hs512_tokens_are_refused() {
+    let app = app().await;
+    let router = root(&app, 1_700_000_300);
+    let none = with_header(V4_JWT, r#"{"typ":"JWT","alg":"none"}"#);
+    let none = format!(
+        "{}.",
+        none.rsplit_once('.').map_or(none.as_str(), |(a, _)| a)
+    );
+    for jwt in [none, with_header(V4_JWT, r#"{"typ":"JWT","alg":"HS512"}"#)] {
+        let answer = v4(&router, "pbx.example.com", APP_ID, &jwt).await;
+        assert_eq!(answer.status, 401, "{jwt}");
+        assert!(
+            answer.diagnostic().contains("unsupported_alg")
+                || answer.diagnostic().contains("bad_encoding"),
+            "{}",
+            answer.diagnostic()
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_after_the_leeway() {
+    let app = app().await;
+    // exp = 1700000600; leeway 60 s: accepted at exp + 59, refused at exp + 60.
+    let late = v4(
+        &root(&app, 1_700_000_659),
+        "pbx.example.com",
+        APP_ID,
+        V4_JWT,
+    )
+    .await;
+    assert_eq!(late.status, 200);
+    let expired = v4(
+        &root(&app, 1_700_000_660),
+        "pbx.example.com",
+        APP_ID,
+        V4_JWT,
+    )
+    .await;
+    assert_eq!(expired.status, 401);
+    assert!(expired.diagnostic().starts_with("reason=expired"));
+    assert_eq!(expired.reason(), "Token expired");
+}
+
+#[tokio::test]
+async fn a_token_issued_in_the_future_beyond_the_leeway_is_refused() {
+    let app = app().await;
+    let early = v4(
+        &root(&app, 1_700_000_300 - 61),
+        "pbx.example.com",
+        APP_ID,
+        V4_JWT,
+    )
+    .await;
+    assert_eq!(early.status, 401);
+    assert!(early.diagnostic().starts_with("reason=not_yet_valid"));
+}
+
+#[tokio::test]
+async fn a_parameter_changed_after_signing_is_refused_with_the_canonical_string() {
+    let app = app().await;
+    let auth = bearer(V1_JWT);
+    let tampered = V1_TARGET.replace("count=50", "count=99");
+    let answer = send(
+        &root(&app, 1_700_000_000),
+        "GET",
+        &tampered,
+        &[
+            ("Host", "pbx.example.com"),
+            ("X-APP-ID", APP_ID),
+            ("Authorization", &auth),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+    assert!(answer.diagnostic().starts_with("reason=mismatch"));
+    assert!(
+        answer.diagnostic().contains("count:99;"),
+        "{}",
+        answer.diagnostic()
+    );
+}
+
+#[tokio::test]
+async fn a_signed_header_altered_in_transit_is_refused() {
+    let app = app().await;
+    let answer = v4(
+        &root(&app, 1_700_000_300),
+        "evil.example.com",
+        APP_ID,
+        V4_JWT,
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+    assert!(answer.diagnostic().starts_with("reason=mismatch"));
+}
+
+#[tokio::test]
+async fn a_replayed_token_is_refused_when_the_replay_cache_is_on() {
+    let mut config = Config::default();
+    config.wildix.replay_cache = true;
+    let app = app_with(config).await;
+    let router = root(&app, 1_700_000_300);
+    assert_eq!(
+        v4(&router, "pbx.example.com", APP_ID, V4_JWT).await.status,
+        200
+    );
+    let again = v4(&router, "pbx.example.com", APP_ID, V4_JWT).await;
+    assert_eq!(again.status, 401);
+    assert!(again.diagnostic().starts_with("reason=replayed"));
+}
+
+#[tokio::test]
+async fn without_sandbox_diagnostics_the_reason_is_generic_and_no_header_is_sent() {
+    let app = app().await;
+    let mut state = app
+        .state
+        .clone()
+        .with_clock(gatehouse_server::state::Clock::Fixed(1_700_000_900));
+    state.diagnostics = DiagnosticsMode::Off;
+    let router = gatehouse_server::dialect_app(state, "wildix").unwrap();
+    let answer = v4(&router, "pbx.example.com", APP_ID, V4_JWT).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.json,
+        serde_json::json!({"type":"error","reason":"Authentication failed"})
+    );
+    assert_eq!(answer.diagnostic(), "");
+}
+
+#[tokio::test]
+async fn behind_the_mount_the_client_signs_the_mounted_path() {
+    let app = app().await;
+    let t = now();
+    let router = shared(&app, t);
+    let mounted = call(
+        &router,
+        "GET",
+        "/wildix/api/v1/PBX/settings/CallQueues/",
+        "",
+        t,
+    )
+    .await;
+    assert_eq!(mounted.status, 200, "{}", mounted.json);
+    // A token for the bare path does not verify behind the mount (D3).
+    let headers = signed_headers("GET", V4_TARGET, &[], "", APP_ID, SECRET, t);
+    let refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let answer = send(
+        &router,
+        "GET",
+        "/wildix/api/v1/PBX/settings/CallQueues/",
+        &refs,
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_in_the_envelope() {
+    let app = app().await;
+    let big = "a=".to_owned() + &"x".repeat(3 * 1024 * 1024);
+    let answer = send(
+        &root(&app, now()),
+        "POST",
+        "/api/v1/Originate",
+        &[FORM],
+        &big,
+    )
+    .await;
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.json["type"], "error");
+}
