@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use gatehouse_server::config::Config;
+use gatehouse_server::edge::GuardConfig;
 use gatehouse_server::{AppState, sandbox};
 use gatehouse_store::MasterKey;
 
@@ -25,14 +26,31 @@ pub struct SandboxArgs {
     /// TOML configuration (the same file as `serve`); the sandbox's own defaults sit beneath it.
     #[arg(long, short, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Lockout rules: `sandbox` (a username is locked for 10 s after 10 failures, no IP
+    /// lockout) or `production` (serve's: 60 s doubling to 15 min, per username and IP).
+    #[arg(long, value_enum, default_value = "sandbox")]
+    pub guard: GuardMode,
 }
 
-/// The sandbox's defaults beneath the file (D7): diagnostics on.
-fn sandbox_defaults(data_dir: &Path) -> Config {
+/// Which lockout rules the sandbox applies (D6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GuardMode {
+    /// Forgiving: integrators are still getting signatures wrong.
+    Sandbox,
+    /// Exactly as `serve` has them.
+    Production,
+}
+
+/// The sandbox's defaults beneath the file (D7): diagnostics on, a forgiving guard (D6).
+fn sandbox_defaults(data_dir: &Path, guard: GuardMode) -> Config {
     Config {
         diagnostics: true,
         data_dir: data_dir.to_owned(),
         database_url: None,
+        guard: match guard {
+            GuardMode::Sandbox => GuardConfig::sandbox(),
+            GuardMode::Production => GuardConfig::default(),
+        },
         ..Config::default()
     }
 }
@@ -59,7 +77,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     );
     flags.insert("data_dir".into(), data_dir.display().to_string().into());
     let config = runtime::load_config(
-        Some(sandbox_defaults(&data_dir)),
+        Some(sandbox_defaults(&data_dir, args.guard)),
         args.config.as_deref(),
         Some(flags),
     )?;

@@ -13,6 +13,7 @@ mod course;
 mod credential;
 mod error;
 mod ids;
+mod lockout;
 pub mod password;
 mod pbx;
 mod ports;
@@ -28,14 +29,15 @@ pub use course::{
 pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential};
 pub use error::DomainError;
 pub use ids::{CourseId, CredentialId, UserId, Username};
+pub use lockout::{LockoutPolicy, LockoutState, LockoutSubject};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
 pub use pbx::{
     CallFilter, CallQueue, CallRecord, NewCallQueue, NewCallRecord, NewSound, Pbx, QueueMember,
     Sound,
 };
 pub use ports::{
-    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Page, SiteSecrets,
-    Store, Users,
+    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Lockouts, Page,
+    SiteSecrets, Store, Users,
 };
 pub use principal::Principal;
 pub use secret::Secret;

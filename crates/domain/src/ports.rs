@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use crate::{
     AuditEvent, AuditQuery, Course, CourseId, CoursePatch, Credential, CredentialFilter,
     CredentialId, CredentialKind, DomainResult, Enrolment, EnrolmentRole, EnrolmentStatus,
-    EntityKind, EntityRef, ExternalId, ExtraValue, NewCourse, NewCredential, NewUser, PasswordHash,
-    Secret, StoredAuditEvent, User, UserId, UserPatch, Username,
+    EntityKind, EntityRef, ExternalId, ExtraValue, LockoutPolicy, LockoutState, LockoutSubject,
+    NewCourse, NewCredential, NewUser, PasswordHash, Secret, StoredAuditEvent, User, UserId,
+    UserPatch, Username,
 };
 
 /// A window of a list: skip `offset`, return at most `limit`.
@@ -186,6 +187,25 @@ pub trait Audit: Send + Sync {
     async fn purge_audit(&self, before: DateTime<Utc>) -> DomainResult<u64>;
 }
 
+/// Failure counters and lockouts, shared by every instance through the store (D8).
+#[async_trait]
+pub trait Lockouts: Send + Sync {
+    /// The record of `subject`, if it has one.
+    async fn lockout(&self, subject: &LockoutSubject) -> DomainResult<Option<LockoutState>>;
+    /// Counts one failure of `subject` at `now` under `policy`, atomically (concurrent
+    /// failures on several instances are all counted); returns the new record.
+    async fn record_failure(
+        &self,
+        subject: &LockoutSubject,
+        policy: &LockoutPolicy,
+        now: DateTime<Utc>,
+    ) -> DomainResult<LockoutState>;
+    /// Forgets `subject`'s failures (after a success, or by an operator); `false` if it had none.
+    async fn clear_lockout(&self, subject: &LockoutSubject) -> DomainResult<bool>;
+    /// Subjects with failures or a lockout, most recent failure first.
+    async fn list_lockouts(&self) -> DomainResult<Vec<LockoutState>>;
+}
+
 /// Liveness of the store, for `/healthz`.
 #[async_trait]
 pub trait Health: Send + Sync {
@@ -194,6 +214,12 @@ pub trait Health: Send + Sync {
 }
 
 /// Everything a store provides; what `AppState` holds.
-pub trait Store: Directory + Credentials + SiteSecrets + Audit + Health + crate::Pbx {}
+pub trait Store:
+    Directory + Credentials + SiteSecrets + Audit + Lockouts + Health + crate::Pbx
+{
+}
 
-impl<T: Directory + Credentials + SiteSecrets + Audit + Health + crate::Pbx + ?Sized> Store for T {}
+impl<T: Directory + Credentials + SiteSecrets + Audit + Lockouts + Health + crate::Pbx + ?Sized>
+    Store for T
+{
+}

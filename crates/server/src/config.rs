@@ -35,6 +35,8 @@ pub struct Config {
     pub diagnostics: bool,
     /// How long audit events are kept, in days; 0 keeps them for ever.
     pub audit_retention_days: u32,
+    /// Lockout after repeated authentication failures (D6, D8).
+    pub guard: crate::edge::GuardConfig,
     /// Chamilo (SOAP and REST).
     pub chamilo: ChamiloConfig,
     /// coreBOS / vtiger `webservice.php`.
@@ -238,6 +240,7 @@ impl Default for Config {
             log_level: "info".to_owned(),
             diagnostics: false,
             audit_retention_days: 90,
+            guard: crate::edge::GuardConfig::default(),
             chamilo: ChamiloConfig::default(),
             corebos: DialectConfig::mounted_at("/corebos"),
             forma: DialectConfig::mounted_at("/forma"),
@@ -637,6 +640,17 @@ mod tests {
             .to_string();
         assert!(err.contains("wildix.enabled"), "{err}");
         assert!(err.contains("environment"), "{err}");
+    }
+
+    #[test]
+    fn the_example_file_shows_exactly_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gatehouse.example.toml");
+        let config = Config::load(ConfigSources {
+            file: Some(&path),
+            ..ConfigSources::default()
+        })
+        .unwrap();
+        assert_eq!(config, Config::default());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use gatehouse_domain::{DomainError, PasswordPolicy, Secret, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Config;
-use crate::edge::{DiagnosticsMode, IpResolver, PasswordPool};
+use crate::edge::{DiagnosticsMode, Guard, IpResolver, PasswordPool};
 
 /// Shared state of one gatehouse instance; cheap to clone.
 #[derive(Clone)]
@@ -18,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The client-IP resolver built from `trusted_proxies`.
     pub ip_resolver: IpResolver,
+    /// Lockout checks before verification.
+    pub guard: Guard,
     /// Where password hashing runs.
     pub passwords: PasswordPool,
     /// The Argon2id cost.
@@ -62,6 +64,7 @@ impl AppState {
             DiagnosticsMode::Off
         };
         Self {
+            guard: Guard::new(&config.guard, store.clone()),
             store,
             ip_resolver: IpResolver::new(config.trusted_proxies.clone()),
             config: Arc::new(config),

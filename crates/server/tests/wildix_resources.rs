@@ -282,3 +282,25 @@ async fn basic_auth_with_the_right_password_works_and_a_wrong_one_is_401() {
         401
     );
 }
+
+#[tokio::test]
+async fn basic_auth_is_locked_out_after_repeated_wrong_passwords() {
+    let app = app().await;
+    let r = root(&app, now());
+    let wrong = basic("acme", "nope");
+    for _ in 0..10 {
+        let refused = send(&r, "GET", QUEUES, &[("Authorization", &wrong)], "").await;
+        assert_eq!(refused.status, 401);
+    }
+    let ok = basic("acme", "acme-password-1");
+    let locked = send(&r, "GET", QUEUES, &[("Authorization", &ok)], "").await;
+    assert_eq!(locked.status, 401, "{}", locked.json);
+    assert!(
+        locked.diagnostic().starts_with("reason=locked_out"),
+        "{}",
+        locked.diagnostic()
+    );
+    assert!(locked.diagnostic().contains("locked_until="));
+    // Unchecked, and answered as a wrong password is.
+    assert_eq!(locked.reason(), "Invalid username or password");
+}

@@ -32,6 +32,7 @@ mod credentials;
 mod crypto;
 mod enrolments;
 mod error;
+mod lockouts;
 mod migrate;
 mod options;
 mod pbx;

@@ -24,6 +24,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0001_initial.sql"),
     },
     Migration {
+        version: 2,
+        name: "lockouts",
+        sql: include_str!("../migrations/0002_lockouts.sql"),
+    },
+    Migration {
         version: 20,
         name: "pbx",
         sql: include_str!("../migrations/0020_pbx.sql"),

@@ -11,5 +11,6 @@ mod courses;
 mod credentials;
 mod enrolments;
 mod lifecycle;
+mod lockouts;
 mod site_secrets;
 mod users;

@@ -7,6 +7,7 @@
 mod audit;
 mod course;
 mod credential;
+mod lockout;
 mod output;
 mod secrets;
 mod user;
@@ -60,6 +61,9 @@ pub enum AdminCommand {
     /// The audit trail: tail, search.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Lockouts after repeated authentication failures: list, clear.
+    #[command(subcommand)]
+    Lockout(lockout::LockoutCommand),
     /// Apply pending database migrations and exit.
     Migrate,
 }
@@ -82,6 +86,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Credential(cmd) => credential::run(&admin, cmd).await,
         AdminCommand::Secrets(cmd) => secrets::run(&admin, cmd).await,
         AdminCommand::Audit(cmd) => audit::run(&admin, cmd).await,
+        AdminCommand::Lockout(cmd) => lockout::run(&admin, cmd).await,
         AdminCommand::Migrate => out.done(
             &format!("database is up to date ({})", admin.store.engine()),
             serde_json::json!({"ok": true, "engine": admin.store.engine()}),

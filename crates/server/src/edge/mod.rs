@@ -7,11 +7,13 @@
 
 pub mod auth;
 pub mod client_ip;
+pub mod guard;
 pub mod observe;
 pub mod password;
 pub mod request_id;
 
 pub use auth::{AuthFailure, AuthRecord, DiagnosticsMode};
 pub use client_ip::{ClientIp, IpResolver};
+pub use guard::{Guard, GuardConfig};
 pub use password::{PasswordPool, PasswordPoolError};
 pub use request_id::RequestId;

@@ -24,7 +24,7 @@ pub async fn authenticate(
         .is_some_and(|s| s.eq_ignore_ascii_case(b"basic "));
     record.scheme = if basic { "password" } else { "jwt" };
     let outcome = if basic {
-        basic_auth(state, &authorization).await
+        basic_auth(state, &authorization, ip).await
     } else {
         s2s(state, req, ip).await
     };
@@ -146,11 +146,42 @@ async fn owner_of(state: &AppState, app: &Credential) -> Result<User, Refusal> {
     }
 }
 
-/// HTTP Basic with a gatehouse user's password, hashed on the password pool; a legacy hash
-/// is upgraded to Argon2id after a success.
-async fn basic_auth(state: &AppState, header: &[u8]) -> Result<Principal, Refusal> {
+/// HTTP Basic with a gatehouse user's password, behind the guard's lockout (D8): a locked
+/// username or IP is refused unchecked; a wrong password counts; a success clears the
+/// username's count.
+async fn basic_auth(
+    state: &AppState,
+    header: &[u8],
+    ip: std::net::IpAddr,
+) -> Result<Principal, Refusal> {
     let creds = gatehouse_schemes::basic::parse(header)
         .map_err(|e| Refusal::Failed(AuthFailure::new(e.reason_code())))?;
+    state
+        .guard
+        .check(Some(&creds.username), ip)
+        .await
+        .map_err(Refusal::Failed)?;
+    match check_password(state, &creds).await {
+        Ok(principal) => {
+            state.guard.success(&creds.username).await;
+            Ok(principal)
+        }
+        Err(Refusal::Failed(mut failure)) => {
+            if matches!(failure.reason, "unknown_user" | "wrong_password") {
+                failure.locked_until = state.guard.failure(Some(&creds.username), ip).await;
+            }
+            Err(Refusal::Failed(failure))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Checks the password on the password pool; a legacy hash is upgraded to Argon2id after a
+/// success.
+async fn check_password(
+    state: &AppState,
+    creds: &gatehouse_schemes::basic::BasicCredentials,
+) -> Result<Principal, Refusal> {
     let claimed =
         |reason| Refusal::Failed(AuthFailure::new(reason).claimed(creds.username.clone()));
     let Ok(username) = Username::parse(&creds.username) else {

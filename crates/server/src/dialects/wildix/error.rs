@@ -130,8 +130,9 @@ fn auth_reason_text(code: &str) -> &'static str {
         "missing_claim" => "Token misses a required claim",
         "mismatch" => "sign.hash does not match the request (method, path, headers, params, body)",
         "replayed" => "Token already used",
-        "unknown_user" | "wrong_password" => "Invalid username or password",
-        "locked_out" => "Too many failures: locked out for a while",
+        // A lockout answers exactly as a wrong password does (D9); the diagnostic header
+        // says when it ends.
+        "unknown_user" | "wrong_password" | "locked_out" => "Invalid username or password",
         _ => "Authentication failed",
     }
 }

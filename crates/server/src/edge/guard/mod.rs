@@ -1,0 +1,196 @@
+//! The guard: progressive lockout before verification, shared by every dialect (D8).
+//!
+//! A dialect asks [`Guard::check`] before it verifies a credential; a locked subject is
+//! refused unchecked with exactly the answer a wrong credential gets on that path (D9), and
+//! audited as `locked_out`. After verifying, it reports [`Guard::failure`] or
+//! [`Guard::success`]. Counters live in the store, so every instance sees the same lockout.
+//! Rate limits (GCRA) join this module with issue #8.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use gatehouse_domain::{LockoutPolicy, LockoutSubject, Store};
+use serde::{Deserialize, Serialize};
+
+use crate::edge::AuthFailure;
+
+/// The `[guard]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GuardConfig {
+    /// Lock usernames after repeated failures.
+    pub lockout: bool,
+    /// Also lock client IPs after repeated failures.
+    pub ip_lockout: bool,
+    /// Failures that trigger a lockout.
+    pub lockout_threshold: u32,
+    /// The first lockout's length, in seconds.
+    pub lockout_duration: u32,
+    /// The longest lockout, in seconds.
+    pub lockout_max: u32,
+    /// Whether each further lockout doubles the previous one.
+    pub lockout_doubling: bool,
+    /// Seconds without a failure after which the doubling starts over.
+    pub lockout_reset: u32,
+}
+
+impl Default for GuardConfig {
+    /// `serve`'s defaults: 10 failures → 60 s, doubling to 15 min, reset after 12 h, per
+    /// username and per IP (issue #8).
+    fn default() -> Self {
+        let p = LockoutPolicy::production();
+        Self {
+            lockout: true,
+            ip_lockout: true,
+            lockout_threshold: p.threshold,
+            lockout_duration: seconds(p.base),
+            lockout_max: seconds(p.max),
+            lockout_doubling: p.doubling,
+            lockout_reset: seconds(p.reset_after),
+        }
+    }
+}
+
+/// Now at the store's precision (microseconds), so a lockout end read back equals the one computed.
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+fn seconds(d: chrono::Duration) -> u32 {
+    u32::try_from(d.num_seconds()).unwrap_or(u32::MAX)
+}
+
+impl GuardConfig {
+    /// The sandbox's defaults (D6): no per-IP lockout; a username is locked after 10
+    /// failures for a fixed 10 s, so an integrator still getting a signature wrong is not
+    /// shut out for long.
+    pub fn sandbox() -> Self {
+        let p = LockoutPolicy::sandbox();
+        Self {
+            lockout: true,
+            ip_lockout: false,
+            lockout_threshold: p.threshold,
+            lockout_duration: seconds(p.base),
+            lockout_max: seconds(p.max),
+            lockout_doubling: p.doubling,
+            lockout_reset: seconds(p.reset_after),
+        }
+    }
+
+    fn policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            threshold: self.lockout_threshold.max(1),
+            base: chrono::Duration::seconds(i64::from(self.lockout_duration)),
+            max: chrono::Duration::seconds(i64::from(self.lockout_max.max(self.lockout_duration))),
+            doubling: self.lockout_doubling,
+            reset_after: chrono::Duration::seconds(i64::from(self.lockout_reset)),
+        }
+    }
+}
+
+/// Lockout checks for one instance.
+#[derive(Clone)]
+pub struct Guard {
+    store: Arc<dyn Store>,
+    username: Option<LockoutPolicy>,
+    ip: Option<LockoutPolicy>,
+}
+
+impl Guard {
+    /// A guard applying `config` over `store`.
+    pub fn new(config: &GuardConfig, store: Arc<dyn Store>) -> Self {
+        let policy = config.policy();
+        Self {
+            store,
+            username: config.lockout.then_some(policy),
+            ip: (config.lockout && config.ip_lockout).then_some(policy),
+        }
+    }
+
+    fn subjects(&self, username: Option<&str>, ip: IpAddr) -> Vec<(LockoutSubject, LockoutPolicy)> {
+        let mut subjects = Vec::new();
+        if let (Some(policy), Some(name)) =
+            (self.username, username.filter(|n| !n.trim().is_empty()))
+        {
+            subjects.push((LockoutSubject::username(name), policy));
+        }
+        if let Some(policy) = self.ip {
+            subjects.push((LockoutSubject::Ip(ip), policy));
+        }
+        subjects
+    }
+
+    /// Before verifying: `Err` with the failure to answer if the username or the IP is locked.
+    ///
+    /// If the store cannot be read the check lets the request through to verification,
+    /// which needs the store too and fails there with the dialect's error.
+    pub async fn check(&self, username: Option<&str>, ip: IpAddr) -> Result<(), AuthFailure> {
+        let now = now();
+        let mut until: Option<DateTime<Utc>> = None;
+        for (subject, _) in self.subjects(username, ip) {
+            match self.store.lockout(&subject).await {
+                Ok(Some(state)) if state.is_locked(now) => {
+                    until = until.max(state.locked_until);
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, %subject, "lockout state not readable"),
+            }
+        }
+        match until {
+            Some(until) => {
+                let mut failure = AuthFailure::new("locked_out");
+                failure.claimed = username.map(str::to_owned);
+                failure.locked_until = Some(until);
+                Err(failure)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// After a credential was checked and found wrong: counts it; returns when the lockout
+    /// this failure started ends, if it started one.
+    pub async fn failure(&self, username: Option<&str>, ip: IpAddr) -> Option<DateTime<Utc>> {
+        let now = now();
+        let mut until = None;
+        for (subject, policy) in self.subjects(username, ip) {
+            match self.store.record_failure(&subject, &policy, now).await {
+                Ok(state) if state.is_locked(now) => until = until.max(state.locked_until),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, %subject, "failure not counted"),
+            }
+        }
+        until
+    }
+
+    /// After a success: the username's failures are forgotten; the IP's are not (D8).
+    pub async fn success(&self, username: &str) {
+        if self.username.is_none() {
+            return;
+        }
+        let subject = LockoutSubject::username(username);
+        if let Err(error) = self.store.clear_lockout(&subject).await {
+            tracing::warn!(%error, %subject, "failure count not reset");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sandbox_guard_differs_from_serve_only_as_d6_says() {
+        let serve = GuardConfig::default();
+        let sandbox = GuardConfig::sandbox();
+        assert!(serve.ip_lockout && !sandbox.ip_lockout);
+        assert_eq!(
+            (serve.lockout_threshold, sandbox.lockout_threshold),
+            (10, 10)
+        );
+        assert_eq!((serve.lockout_duration, serve.lockout_max), (60, 900));
+        assert_eq!((sandbox.lockout_duration, sandbox.lockout_max), (10, 10));
+        assert!(serve.lockout_doubling && !sandbox.lockout_doubling);
+    }
+}
