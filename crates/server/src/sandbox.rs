@@ -352,6 +352,7 @@ async fn seed_demo_data(
             )
             .await?;
     }
+    crate::dialects::wildix::demo::seed(store, _admin, &users).await?;
     Ok(())
 }
 

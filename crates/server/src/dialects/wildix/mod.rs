@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod codec;
+pub mod demo;
 pub mod error;
 pub mod ops;
 pub mod router;
