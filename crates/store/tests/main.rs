@@ -12,5 +12,6 @@ mod credentials;
 mod enrolments;
 mod lifecycle;
 mod lockouts;
+mod pbx;
 mod site_secrets;
 mod users;
