@@ -400,3 +400,79 @@ async fn a_body_over_the_limit_is_413_in_the_envelope() {
     assert_eq!(answer.status, 413);
     assert_eq!(answer.json["type"], "error");
 }
+
+#[tokio::test]
+async fn with_iss_check_enforce_a_token_of_another_name_is_refused() {
+    let mut config = Config::default();
+    config.wildix.iss_check = gatehouse_server::config::IssMode::Enforce;
+    let app = app_with(config).await;
+    let owner = app.add_user("renamed", "pw-renamed-1").await;
+    // The same secret under another app name: the signature holds, the issuer does not.
+    app.store()
+        .issue_credential(gatehouse_domain::NewCredential {
+            kind: gatehouse_domain::CredentialKind::WildixApp,
+            owner: owner.id,
+            public_id: "s2s-renamed-0003".into(),
+            label: "renamed-crm".into(),
+            secret: gatehouse_domain::Secret::new(SECRET.to_owned()),
+            allowed_cidrs: Vec::new(),
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    let t = now();
+    let headers = signed_headers("GET", V4_TARGET, &[], "", "s2s-renamed-0003", SECRET, t);
+    let refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let answer = send(&root(&app, t), "GET", V4_TARGET, &refs, "").await;
+    assert_eq!(answer.status, 401);
+    assert!(
+        answer.diagnostic().starts_with("reason=iss_mismatch"),
+        "{}",
+        answer.diagnostic()
+    );
+}
+
+#[tokio::test]
+async fn with_iss_check_log_a_token_of_another_name_is_accepted() {
+    let app = app().await;
+    let owner = app.add_user("renamed", "pw-renamed-1").await;
+    app.store()
+        .issue_credential(gatehouse_domain::NewCredential {
+            kind: gatehouse_domain::CredentialKind::WildixApp,
+            owner: owner.id,
+            public_id: "s2s-renamed-0003".into(),
+            label: "renamed-crm".into(),
+            secret: gatehouse_domain::Secret::new(SECRET.to_owned()),
+            allowed_cidrs: Vec::new(),
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    let t = now();
+    let headers = signed_headers("GET", V4_TARGET, &[], "", "s2s-renamed-0003", SECRET, t);
+    let refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let answer = send(&root(&app, t), "GET", V4_TARGET, &refs, "").await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+}
+
+#[tokio::test]
+async fn a_revoked_application_is_refused() {
+    let app = app().await;
+    let cred = app.store().credential(APP_ID).await.unwrap().unwrap();
+    app.store().revoke_credential(cred.id).await.unwrap();
+    let answer = v4(
+        &root(&app, 1_700_000_300),
+        "pbx.example.com",
+        APP_ID,
+        V4_JWT,
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+    assert!(answer.diagnostic().starts_with("reason=revoked"));
+}

@@ -25,9 +25,14 @@ pub async fn handle(
     OriginalUri(original): OriginalUri,
     request: Request,
 ) -> Response {
-    match serve(&state, ip, &original, request).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
+    // Run as a task so a panic becomes Wildix's 500 envelope (D9), not a bare 500.
+    let task = tokio::spawn(async move { serve(&state, ip, &original, request).await });
+    match task.await {
+        Ok(Ok(response)) => response,
+        Ok(Err(error)) => error.into_response(),
+        Err(joined) => {
+            WildixError::Internal(format!("request handler stopped: {joined}")).into_response()
+        }
     }
 }
 
