@@ -5,6 +5,7 @@ mod explain;
 mod sandbox;
 mod serve;
 mod startup_errors;
+mod wildix_admin;
 mod wildix_explain;
 
 use std::path::Path;
