@@ -1,4 +1,4 @@
-//! External ids and extra fields: what integrations attach to users and courses.
+//! External ids and extra fields: what integrations attach to users, courses and sessions.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,8 @@ pub enum EntityKind {
     User,
     /// A course.
     Course,
+    /// A course session.
+    Session,
 }
 
 impl EntityKind {
@@ -20,6 +22,7 @@ impl EntityKind {
         match self {
             Self::User => "user",
             Self::Course => "course",
+            Self::Session => "session",
         }
     }
 
@@ -28,6 +31,7 @@ impl EntityKind {
         match name {
             "user" => Ok(Self::User),
             "course" => Ok(Self::Course),
+            "session" => Ok(Self::Session),
             other => Err(DomainError::invalid(
                 "kind",
                 format!("unknown entity kind {other:?}"),
@@ -41,7 +45,7 @@ impl EntityKind {
 pub struct EntityRef {
     /// The kind.
     pub kind: EntityKind,
-    /// The internal id (a `UserId` or `CourseId` value).
+    /// The internal id (a `UserId`, `CourseId` or `CourseSessionId` value).
     pub id: i64,
 }
 

@@ -1,6 +1,6 @@
 //! The one error type of the domain and its ports.
 
-use crate::{CourseId, CredentialId, UserId};
+use crate::{CourseId, CourseSessionId, CredentialId, UserId};
 
 /// What went wrong in the domain or in a store behind a port.
 ///
@@ -14,6 +14,9 @@ pub enum DomainError {
     /// A course id that no course has.
     #[error("course {0} not found")]
     CourseNotFound(CourseId),
+    /// A course session id that no session has.
+    #[error("session {0} not found")]
+    SessionNotFound(CourseSessionId),
     /// A credential that does not exist.
     #[error("credential {0} not found")]
     CredentialNotFound(String),
@@ -26,6 +29,9 @@ pub enum DomainError {
     /// Another course already has this code.
     #[error("course code {0:?} is already taken")]
     CourseCodeTaken(String),
+    /// Another course session already has this name.
+    #[error("session name {0:?} is already taken")]
+    SessionNameTaken(String),
     /// An external id (name, value) already points at another entity of the same kind.
     #[error("external id {name}={value} already belongs to another {kind}")]
     ExternalIdTaken {

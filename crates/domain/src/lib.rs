@@ -1,8 +1,9 @@
 //! gatehouse's identity model, shared by every dialect and every store.
 //!
 //! The domain knows no wire format and no SQL: entities and newtype ids, the commands that
-//! change them, the port traits a store implements ([`Directory`], [`Credentials`],
-//! [`Audit`], together [`Store`]), [`DomainError`], and the password policy. Dialects render
+//! change them, the port traits a store implements ([`Directory`] with users, courses,
+//! course sessions, descriptions and their attributes, [`Credentials`], [`Audit`],
+//! together [`Store`]), [`DomainError`], and the password policy. Dialects render
 //! ids and roles their own way in their codecs; the store maps its private errors into
 //! [`DomainError`] and nowhere else.
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ mod pbx;
 mod ports;
 mod principal;
 mod secret;
+mod session;
 mod user;
 
 pub use attributes::{EntityKind, EntityRef, ExternalId, ExtraValue};
@@ -36,11 +38,15 @@ pub use pbx::{
     Sound,
 };
 pub use ports::{
-    Attributes, Audit, Courses, Credentials, Directory, Enrolments, Health, Lockouts, Page,
-    SiteSecrets, Store, Users,
+    Attributes, Audit, CourseDescriptions, CourseSessions, Courses, Credentials, Directory,
+    Enrolments, Health, Lockouts, Page, SiteSecrets, Store, Users,
 };
 pub use principal::Principal;
 pub use secret::Secret;
+pub use session::{
+    CourseDescription, CourseSession, CourseSessionId, CourseSessionPatch, NewCourseSession,
+    SessionVisibility,
+};
 pub use user::{NewUser, PlatformRole, User, UserPatch};
 
 /// The result type of every port method.

@@ -8,10 +8,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    AuditEvent, AuditQuery, Course, CourseId, CoursePatch, Credential, CredentialFilter,
-    CredentialId, CredentialKind, DomainResult, Enrolment, EnrolmentRole, EnrolmentStatus,
-    EntityKind, EntityRef, ExternalId, ExtraValue, LockoutPolicy, LockoutState, LockoutSubject,
-    NewCourse, NewCredential, NewUser, PasswordHash, Secret, StoredAuditEvent, User, UserId,
+    AuditEvent, AuditQuery, Course, CourseDescription, CourseId, CoursePatch, CourseSession,
+    CourseSessionId, CourseSessionPatch, Credential, CredentialFilter, CredentialId,
+    CredentialKind, DomainResult, Enrolment, EnrolmentRole, EnrolmentStatus, EntityKind, EntityRef,
+    ExternalId, ExtraValue, LockoutPolicy, LockoutState, LockoutSubject, NewCourse,
+    NewCourseSession, NewCredential, NewUser, PasswordHash, Secret, StoredAuditEvent, User, UserId,
     UserPatch, Username,
 };
 
@@ -100,7 +101,79 @@ pub trait Enrolments: Send + Sync {
     async fn course_enrolments(&self, course: CourseId) -> DomainResult<Vec<Enrolment>>;
 }
 
-/// External ids and extra fields of users and courses.
+/// Course sessions: time-boxed groupings of courses and users (Chamilo sessions).
+///
+/// Chamilo SOAP `WS*Session*` and REST `save_session`/`add_*_session` work on these
+/// (specs/chamilo.md §4.3, §6).
+#[async_trait]
+pub trait CourseSessions: Send + Sync {
+    /// Creates a session with its external ids and extra values; fails with
+    /// [`crate::DomainError::SessionNameTaken`], [`crate::DomainError::ExternalIdTaken`] or
+    /// [`crate::DomainError::UserNotFound`] (coach) and then stores nothing.
+    async fn create_session(&self, new: NewCourseSession) -> DomainResult<CourseSession>;
+    /// Applies a patch; extra values for fields that do not exist are skipped.
+    async fn update_session(
+        &self,
+        id: CourseSessionId,
+        patch: CourseSessionPatch,
+    ) -> DomainResult<CourseSession>;
+    /// Deletes a session for good, with its user and course relations, external ids and
+    /// extra values (Chamilo's `WSDeleteSession` is a hard delete).
+    async fn delete_session(&self, id: CourseSessionId) -> DomainResult<()>;
+    /// The session with this id.
+    async fn session(&self, id: CourseSessionId) -> DomainResult<Option<CourseSession>>;
+    /// The session with this exact name.
+    async fn session_by_name(&self, name: &str) -> DomainResult<Option<CourseSession>>;
+    /// Sessions ordered by id.
+    async fn list_sessions(&self, page: Page) -> DomainResult<Vec<CourseSession>>;
+    /// Adds a user to a session; `false` if the user was already in it.
+    async fn add_session_user(&self, session: CourseSessionId, user: UserId) -> DomainResult<bool>;
+    /// Removes a user from a session; `false` if the user was not in it.
+    async fn remove_session_user(
+        &self,
+        session: CourseSessionId,
+        user: UserId,
+    ) -> DomainResult<bool>;
+    /// The users of a session, ordered by id.
+    async fn session_users(&self, session: CourseSessionId) -> DomainResult<Vec<UserId>>;
+    /// The sessions a user is in, ordered by id.
+    async fn user_sessions(&self, user: UserId) -> DomainResult<Vec<CourseSessionId>>;
+    /// Adds a live course to a session; `false` if it was already in it.
+    async fn add_session_course(
+        &self,
+        session: CourseSessionId,
+        course: CourseId,
+    ) -> DomainResult<bool>;
+    /// Removes a course from a session; `false` if it was not in it.
+    async fn remove_session_course(
+        &self,
+        session: CourseSessionId,
+        course: CourseId,
+    ) -> DomainResult<bool>;
+    /// The courses of a session, ordered by id.
+    async fn session_courses(&self, session: CourseSessionId) -> DomainResult<Vec<CourseId>>;
+}
+
+/// The typed description sections of courses (Chamilo's course descriptions, kinds 1–8).
+///
+/// SOAP `WSCourseDescription` reads them and `WSEditCourseDescription` upserts one
+/// (specs/chamilo.md §4.2).
+#[async_trait]
+pub trait CourseDescriptions: Send + Sync {
+    /// The course's stored sections, ordered by kind (missing kinds are simply absent).
+    async fn course_descriptions(&self, course: CourseId) -> DomainResult<Vec<CourseDescription>>;
+    /// Creates or replaces the course's section `kind` (1–8); fails with
+    /// [`crate::DomainError::CourseNotFound`] for a missing course.
+    async fn set_course_description(
+        &self,
+        course: CourseId,
+        kind: i64,
+        title: &str,
+        content: &str,
+    ) -> DomainResult<CourseDescription>;
+}
+
+/// External ids and extra fields of users, courses and sessions.
 #[async_trait]
 pub trait Attributes: Send + Sync {
     /// The entity of `kind` that carries external id (`name`, `value`), compared exactly.
@@ -133,10 +206,17 @@ pub trait Attributes: Send + Sync {
     async fn extra_values(&self, entity: EntityRef) -> DomainResult<Vec<ExtraValue>>;
 }
 
-/// The identity store as the dialects see it: users, courses, enrolments and their attributes.
-pub trait Directory: Users + Courses + Enrolments + Attributes {}
+/// The identity store as the dialects see it: users, courses, enrolments, course sessions,
+/// course descriptions and their attributes.
+pub trait Directory:
+    Users + Courses + Enrolments + CourseSessions + CourseDescriptions + Attributes
+{
+}
 
-impl<T: Users + Courses + Enrolments + Attributes + ?Sized> Directory for T {}
+impl<T: Users + Courses + Enrolments + CourseSessions + CourseDescriptions + Attributes + ?Sized>
+    Directory for T
+{
+}
 
 /// Credentials of users and applications, secrets encrypted at rest.
 #[async_trait]

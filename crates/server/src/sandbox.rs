@@ -1,13 +1,13 @@
 //! The sandbox's demo data and the credentials file it writes (ARCHITECTURE.md §5).
 //!
 //! One seed gives every dialect something to call: an administrator with a password and
-//! a key for each dialect, a few users and courses, and the site secrets. The credentials
-//! file is the contract with test harnesses and `gatehouse call --profile-file`: its keys may
-//! grow but never change.
+//! a key for each dialect, a few users, courses and a course session, and the site secrets.
+//! The credentials file is the contract with test harnesses and `gatehouse call
+//! --profile-file`: its keys may grow but never change.
 
 use gatehouse_domain::{
-    CredentialKind, DomainError, EnrolmentRole, EnrolmentStatus, NewCourse, NewUser, PlatformRole,
-    Secret, Store, Username,
+    CredentialKind, DomainError, EnrolmentRole, EnrolmentStatus, NewCourse, NewCourseSession,
+    NewUser, PlatformRole, Secret, Store, Username,
 };
 use serde::Serialize;
 
@@ -351,6 +351,15 @@ async fn seed_demo_data(
                 EnrolmentStatus::Subscribed,
             )
             .await?;
+    }
+    // One course session, so Chamilo's session operations have something to list.
+    let mut session = NewCourseSession::new("Demo cohort");
+    session.coach = users.get(2).map(|carol| carol.id);
+    session.description = "A demo session with the welcome course and its learners.".into();
+    let session = store.create_session(session).await?;
+    store.add_session_course(session.id, welcome.id).await?;
+    for user in users.iter().take(2) {
+        store.add_session_user(session.id, user.id).await?;
     }
     crate::dialects::wildix::demo::seed(store, _admin, &users).await?;
     Ok(())

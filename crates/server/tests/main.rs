@@ -1,5 +1,6 @@
 //! The server in-process through `TestApp` (one test binary, modules inside).
 
+mod chamilo_rest;
 mod chamilo_testip;
 mod guard;
 mod operations;

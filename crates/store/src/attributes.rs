@@ -1,10 +1,10 @@
-//! The [`Attributes`] port: external ids and extra fields of users and courses, plus the
+//! The [`Attributes`] port: external ids and extra fields of users, courses and sessions, plus the
 //! helpers the user and course writes share inside their transactions.
 
 use async_trait::async_trait;
 use gatehouse_domain::{
-    Attributes, CourseId, DomainError, DomainResult, EntityKind, EntityRef, ExternalId, ExtraValue,
-    UserId,
+    Attributes, CourseId, CourseSessionId, DomainError, DomainResult, EntityKind, EntityRef,
+    ExternalId, ExtraValue, UserId,
 };
 use sqlx::AnyConnection;
 
@@ -148,6 +148,10 @@ async fn require_entity(conn: &mut AnyConnection, entity: EntityRef) -> DomainRe
         EntityKind::Course => (
             "SELECT 1 FROM courses WHERE id = $1",
             DomainError::CourseNotFound(CourseId(entity.id)),
+        ),
+        EntityKind::Session => (
+            "SELECT 1 FROM course_sessions WHERE id = $1",
+            DomainError::SessionNotFound(CourseSessionId(entity.id)),
         ),
     };
     let found = sqlx::query(sql)

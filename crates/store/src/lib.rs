@@ -9,7 +9,8 @@
 //!
 //! Tables (migration 1): `store_meta`, `users`, `external_ids`, `extra_fields`,
 //! `extra_values`, `courses`, `enrolments`, `credentials`, `site_secrets`, `audit_events`,
-//! and the runner's `schema_migrations`.
+//! and the runner's `schema_migrations`; migration 2 adds the lockout table, migration 3
+//! `course_sessions`, `session_users`, `session_courses` and `course_descriptions`.
 //! Secrets are sealed with XChaCha20-Poly1305 under a [`MasterKey`] kept outside the
 //! database, beside a SHA-256 lookup hash (D12). sqlx errors become
 //! [`gatehouse_domain::DomainError`]s in one module and nowhere else; startup failures are
@@ -27,6 +28,8 @@
 
 mod attributes;
 mod audit;
+mod course_descriptions;
+mod course_sessions;
 mod courses;
 mod credentials;
 mod crypto;

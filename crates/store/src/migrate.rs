@@ -29,6 +29,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0002_lockouts.sql"),
     },
     Migration {
+        version: 3,
+        name: "course_sessions",
+        sql: include_str!("../migrations/0003_course_sessions.sql"),
+    },
+    Migration {
         version: 20,
         name: "pbx",
         sql: include_str!("../migrations/0020_pbx.sql"),

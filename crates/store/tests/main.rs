@@ -7,6 +7,7 @@ mod support;
 
 mod attributes;
 mod audit;
+mod course_sessions;
 mod courses;
 mod credentials;
 mod enrolments;

@@ -7,6 +7,7 @@
 //! resolves, and `testip.php` reports exactly that value, so a client behind a trusted proxy
 //! computes the key the server will check (§3 recommends one function for both).
 
+pub mod rest;
 mod router;
 mod testip;
 

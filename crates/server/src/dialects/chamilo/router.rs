@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::routing::any;
 
-use super::testip;
+use super::{rest, testip};
 use crate::state::AppState;
 
 /// The directory every Chamilo web service lives in.
@@ -11,5 +11,7 @@ pub const WEBSERVICES: &str = "/main/webservices";
 
 /// Chamilo's routes, relative to its mount.
 pub fn router() -> Router<AppState> {
-    Router::new().route(&format!("{WEBSERVICES}/testip.php"), any(testip::testip))
+    Router::new()
+        .route(&format!("{WEBSERVICES}/testip.php"), any(testip::testip))
+        .route(rest::PATH, any(rest::v2))
 }

@@ -1,0 +1,319 @@
+//! REST authentication: `authenticate` (username + password → the user's stable API key)
+//! and the `username` + `api_key` check of every other action (specs/chamilo.md §6).
+//!
+//! Every decision is one audit event. Failures answer Chamilo's own texts ("Invalid user
+//! detected.", "Invalid API key") and, where diagnostics are on, say why in
+//! `X-Gatehouse-Diagnostic` (D16); REST has no canonical string, so only the reason shows.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::OnceLock;
+
+use chrono::Utc;
+use gatehouse_domain::{
+    CredentialFilter, CredentialKind, Credentials, DomainError, NewCredential, PasswordCheck,
+    PasswordHash, Principal, Secret, User, UserId, Username, Users,
+};
+
+use super::error::RestError;
+use crate::credentials;
+use crate::edge::auth::record;
+use crate::edge::{AuthFailure, AuthRecord, PasswordPoolError};
+use crate::state::AppState;
+
+/// A refused call: the envelope's error and, for authentication decisions, the failure
+/// that goes to the audit trail and the diagnostic header.
+#[derive(Debug)]
+pub struct Refusal {
+    /// What the caller is told.
+    pub error: RestError,
+    /// Why, for audit and diagnostics.
+    pub failure: Option<AuthFailure>,
+}
+
+impl From<RestError> for Refusal {
+    fn from(error: RestError) -> Self {
+        Self {
+            error,
+            failure: None,
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user the key belongs to.
+    pub user: User,
+    /// What the operations may do as them.
+    pub principal: Principal,
+}
+
+impl Caller {
+    /// Whether the caller is a platform administrator.
+    pub fn is_admin(&self) -> bool {
+        self.principal.is_admin
+    }
+}
+
+/// Records a failure and turns it into the answer `error`.
+async fn refuse(
+    state: &AppState,
+    audit: &AuthRecord,
+    error: RestError,
+    failure: AuthFailure,
+) -> Refusal {
+    record(state.store.as_ref(), audit.failure(&failure)).await;
+    Refusal {
+        error,
+        failure: Some(failure),
+    }
+}
+
+fn internal(error: &DomainError, audit: &AuthRecord) -> Refusal {
+    RestError::from_domain(error, audit.request_id.as_deref().unwrap_or("-")).into()
+}
+
+/// `authenticate`: refuses locked names and IPs unchecked, counts wrong passwords towards
+/// a lockout (D8), checks the password on the password pool, upgrades a legacy or weaker
+/// hash to Argon2id, refuses inactive and expired users (D18, unlike Chamilo), and returns
+/// the user with their API key, issued on the first success and the same ever after (D12).
+pub async fn authenticate(
+    state: &AppState,
+    audit: &AuthRecord,
+    username: &str,
+    password: &str,
+) -> Result<(User, Secret), Refusal> {
+    let invalid = |reason: &'static str| AuthFailure::new(reason).claimed(username);
+    if username.trim().is_empty() || password.is_empty() {
+        let failure = invalid("missing_credentials");
+        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
+    }
+    let user = match Username::parse(username) {
+        Ok(name) => state
+            .store
+            .user_by_username(&name)
+            .await
+            .map_err(|e| internal(&e, audit))?,
+        Err(_) => None,
+    };
+    // A locked name or IP gets exactly a wrong password's answer, unchecked (D8, D9).
+    let ip = audit.ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if let Err(failure) = state.guard.check(Some(username), ip).await {
+        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
+    }
+    // An unknown user or one without a password is checked against a decoy hash, so the
+    // answer's timing does not tell which usernames exist.
+    let (stored, refused) = match user.as_ref().map(|u| u.password.clone()) {
+        Some(Some(stored)) => (stored, None),
+        Some(None) => (decoy(state).await, Some("no_password")),
+        None => (decoy(state).await, Some("unknown_user")),
+    };
+    let policy = state.password_policy;
+    let plain = password.to_owned();
+    let check = match state
+        .passwords
+        .run(move || policy.verify(&stored, &plain))
+        .await
+    {
+        Ok(check) => check,
+        Err(PasswordPoolError::Busy) => {
+            let failure = invalid("rate_limited");
+            return Err(refuse(state, audit, RestError::TooManyRequests(1), failure).await);
+        }
+        Err(PasswordPoolError::Failed) => {
+            let id = audit.request_id.clone().unwrap_or_default();
+            return Err(RestError::Internal(id).into());
+        }
+    };
+    let wrong = match (&user, refused, check) {
+        (Some(_), None, PasswordCheck::Valid { .. }) => None,
+        (_, Some(reason), _) => Some(reason),
+        (_, None, _) => Some("mismatch"),
+    };
+    if let Some(reason) = wrong {
+        // A wrong credential counts towards a lockout; an unknown name counts against the name (D8).
+        let mut failure = invalid(reason);
+        failure.locked_until = state.guard.failure(Some(username), ip).await;
+        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
+    }
+    let (Some(user), PasswordCheck::Valid { upgrade }) = (user, check) else {
+        return Err(refuse(state, audit, RestError::InvalidUser, invalid("mismatch")).await);
+    };
+    // Checked after the password, so a wrong guess cannot learn that an account is disabled.
+    if !user.can_sign_in(Utc::now()) {
+        let reason = if user.active { "expired" } else { "inactive" };
+        return Err(refuse(state, audit, RestError::InvalidUser, invalid(reason)).await);
+    }
+    state.guard.success(username).await;
+    if upgrade {
+        upgrade_password(state, user.id, password).await;
+    }
+    let key = user_api_key(state.store.as_ref(), user.id, true)
+        .await
+        .map_err(|e| internal(&e, audit))?
+        .ok_or_else(|| internal(&DomainError::Internal("no api key issued".into()), audit))?;
+    let principal = principal_for(&user, None);
+    record(state.store.as_ref(), audit.success(&principal)).await;
+    Ok((user, key))
+}
+
+/// A hash of a random password under the current policy, made once per process: what an
+/// unknown user's password is checked against.
+async fn decoy(state: &AppState) -> PasswordHash {
+    static DECOY: OnceLock<PasswordHash> = OnceLock::new();
+    if let Some(hash) = DECOY.get() {
+        return hash.clone();
+    }
+    let policy = state.password_policy;
+    let made = state
+        .passwords
+        .run(move || policy.hash(&crate::site_secrets::random_alphanumeric(24)))
+        .await;
+    match made {
+        Ok(Ok(hash)) => DECOY.get_or_init(|| hash).clone(),
+        // Without a decoy the check below still fails; only the timing differs.
+        _ => PasswordHash::Sha1 {
+            hex: "0".repeat(40),
+            salt: None,
+        },
+    }
+}
+
+/// Replaces a legacy (sha1, md5, bcrypt) or weaker Argon2 hash by the policy's Argon2id.
+/// A failure here is logged: the sign-in itself already succeeded.
+async fn upgrade_password(state: &AppState, user: UserId, password: &str) {
+    let policy = state.password_policy;
+    let plain = password.to_owned();
+    let hashed = state.passwords.run(move || policy.hash(&plain)).await;
+    let outcome = match hashed {
+        Ok(Ok(hash)) => state.store.set_password(user, Some(hash)).await,
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(DomainError::Internal(e.to_string())),
+    };
+    if let Err(error) = outcome {
+        tracing::warn!(%error, user = user.0, "password hash not upgraded");
+    }
+}
+
+/// Checks `username` + `api_key`: the key is found by its lookup hash and confirmed in
+/// constant time, must be usable from this IP, and must belong to that (active) user.
+/// A missing key answers "Invalid API key", where Chamilo crashed with HTTP 500 (§6).
+pub async fn verify_key(
+    state: &AppState,
+    audit: &AuthRecord,
+    username: &str,
+    api_key: &str,
+) -> Result<Caller, Refusal> {
+    let invalid = |reason: &'static str| AuthFailure::new(reason).claimed(username);
+    if api_key.is_empty() {
+        return Err(refuse(
+            state,
+            audit,
+            RestError::InvalidApiKey,
+            invalid("missing_key"),
+        )
+        .await);
+    }
+    let user = match Username::parse(username) {
+        Ok(name) => state
+            .store
+            .user_by_username(&name)
+            .await
+            .map_err(|e| internal(&e, audit))?,
+        Err(_) => None,
+    };
+    let credential = state
+        .store
+        .find_by_secret(CredentialKind::ChamiloApiKey, &Secret::new(api_key))
+        .await
+        .map_err(|e| internal(&e, audit))?;
+    let (Some(user), Some(credential)) = (user, credential) else {
+        return Err(refuse(state, audit, RestError::InvalidApiKey, invalid("mismatch")).await);
+    };
+    let now = Utc::now();
+    let reason = if credential.owner != user.id {
+        Some("mismatch")
+    } else if !credential.is_usable(now) {
+        Some(if credential.revoked_at.is_some() {
+            "revoked"
+        } else {
+            "expired"
+        })
+    } else if audit.ip.is_some_and(|ip| !credential.allows_ip(ip)) {
+        Some("ip_not_allowed")
+    } else if !user.can_sign_in(now) {
+        Some("inactive")
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        return Err(refuse(state, audit, RestError::InvalidApiKey, invalid(reason)).await);
+    }
+    let principal = principal_for(&user, Some(credential.id));
+    record(state.store.as_ref(), audit.success(&principal)).await;
+    Ok(Caller { user, principal })
+}
+
+fn principal_for(user: &User, credential: Option<gatehouse_domain::CredentialId>) -> Principal {
+    Principal {
+        user: Some((user.id, user.username.clone())),
+        is_admin: user.is_admin,
+        scheme: if credential.is_some() {
+            "api_key"
+        } else {
+            "password"
+        },
+        credential,
+    }
+}
+
+/// The user's REST API key: the oldest usable `chamilo-api-key` credential, decrypted
+/// (D12); with `create`, one is issued when the user has none. One key per user, as
+/// Chamilo's `user_api_key` row per (user, `MsgREST`), so `authenticate`, the key actions
+/// and the sandbox credentials file all show the same key.
+pub async fn user_api_key<S: Credentials + ?Sized>(
+    store: &S,
+    owner: UserId,
+    create: bool,
+) -> Result<Option<Secret>, DomainError> {
+    let now = Utc::now();
+    let existing = store
+        .list_credentials(CredentialFilter {
+            owner: Some(owner),
+            kind: Some(CredentialKind::ChamiloApiKey),
+            include_revoked: false,
+        })
+        .await?
+        .into_iter()
+        .find(|c| c.is_usable(now));
+    match existing {
+        Some(credential) => store.reveal(credential.id).await.map(Some),
+        None if create => {
+            let secret = credentials::new_secret(CredentialKind::ChamiloApiKey);
+            store
+                .issue_credential(NewCredential {
+                    kind: CredentialKind::ChamiloApiKey,
+                    owner,
+                    public_id: credentials::new_public_id(CredentialKind::ChamiloApiKey, ""),
+                    label: String::new(),
+                    secret: secret.clone(),
+                    allowed_cidrs: Vec::new(),
+                    expires_at: None,
+                })
+                .await?;
+            Ok(Some(secret))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The user called `name` (case-insensitively); `None` for a name that cannot be one.
+pub async fn find_user<S: Users + ?Sized>(
+    store: &S,
+    name: &str,
+) -> Result<Option<User>, DomainError> {
+    match Username::parse(name) {
+        Ok(name) => store.user_by_username(&name).await,
+        Err(_) => Ok(None),
+    }
+}
