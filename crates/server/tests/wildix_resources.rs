@@ -210,12 +210,26 @@ async fn sounds_are_created_from_a_json_body_listed_by_directory_and_deleted() {
 
     let unsafe_name = call(&r, "POST", "/api/v1/Sounds/", "directory=..&filename=x", t).await;
     assert_eq!(unsafe_name.status, 400);
+    let option_like = call(
+        &r,
+        "POST",
+        "/api/v1/Sounds/",
+        "directory=a&filename=x&text=-w+%2Ftmp%2Fx",
+        t,
+    )
+    .await;
+    assert_eq!(option_like.status, 400);
+    assert!(
+        option_like.reason().starts_with("text"),
+        "{}",
+        option_like.reason()
+    );
 }
 
 #[tokio::test]
 async fn a_configured_tts_command_renders_the_audio_file() {
     let mut config = gatehouse_server::config::Config::default();
-    // A stand-in engine: `cp` writes {out} from an existing file, {text} is ignored by -T.
+    // A stand-in engine that only creates {out}; Debian's would be `espeak-ng -w {out} {text}`.
     config.wildix.tts_command = "touch {out}".into();
     let app = app_with(config).await;
     let t = now();

@@ -105,6 +105,11 @@ pub async fn create_sound(
     let name = codec::required(body, "filename")?;
     safe_name("filename", &name)?;
     let text = codec::text(body, "text").unwrap_or_default();
+    // The text becomes one argument of the TTS command: one starting with '-' would be read
+    // as an option (espeak-ng's -w writes a file), so it is refused.
+    if text.starts_with('-') {
+        return Err(WildixError::invalid("text", "must not start with '-'"));
+    }
     let voice = codec::text(body, "voice").unwrap_or_default();
     let mut audio_file = None;
     if !tts_command.trim().is_empty() && !text.is_empty() {
