@@ -476,3 +476,42 @@ async fn a_revoked_application_is_refused() {
     assert_eq!(answer.status, 401);
     assert!(answer.diagnostic().starts_with("reason=revoked"));
 }
+
+#[tokio::test]
+async fn every_captured_vector_request_in_fixtures_verifies_at_its_own_time() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/wildix");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".request.json") {
+            continue;
+        }
+        let case: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let headers: Vec<(String, String)> = case["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h[0].as_str().unwrap().to_owned(),
+                    h[1].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let app = app().await;
+        let router = root(&app, case["now"].as_i64().unwrap());
+        let method = case["method"].as_str().unwrap();
+        let target = case["target"].as_str().unwrap();
+        let body = case["body"].as_str().unwrap();
+        let answer = send(&router, method, target, &refs, body).await;
+        assert_eq!(answer.status, 200, "{}: {}", path.display(), answer.json);
+        assert_eq!(answer.json["type"], "result", "{}", path.display());
+        seen += 1;
+    }
+    assert_eq!(seen, 4);
+}
