@@ -184,16 +184,21 @@ async fn check_password(
 ) -> Result<Principal, Refusal> {
     let claimed =
         |reason| Refusal::Failed(AuthFailure::new(reason).claimed(creds.username.clone()));
-    let Ok(username) = Username::parse(&creds.username) else {
-        return Err(claimed("unknown_user"));
+    let policy = state.password_policy;
+    let user = match Username::parse(&creds.username) {
+        Ok(username) => state.store.user_by_username(&username).await?,
+        Err(_) => None,
     };
-    let Some(user) = state.store.user_by_username(&username).await? else {
+    let Some(user) = user else {
+        // Spend what a real check costs, so the answer's timing does not tell which
+        // usernames exist.
+        let plain = creds.password().to_owned();
+        let _ = state.passwords.run(move || policy.hash(&plain)).await;
         return Err(claimed("unknown_user"));
     };
     let Some(stored) = user.password.clone() else {
         return Err(claimed("wrong_password"));
     };
-    let policy = state.password_policy;
     let plain = creds.password().to_owned();
     let check = state
         .passwords
