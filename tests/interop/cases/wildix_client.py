@@ -89,7 +89,7 @@ class Client:
     def __init__(self, url, app_id, app_name, secret):
         self.url, self.app_id, self.app_name, self.secret = url.strip().strip("/"), app_id, app_name, secret
 
-    def request(self, method, endpoint, params=None, body=None, headers=None, tamper=None):
+    def request(self, method, endpoint, params=None, body=None, headers=None, tamper=None, lifetime=300, names_as_object=False):
         path = urlsplit("/" + endpoint.lstrip("/")).path
         params = params or {}
         body = {} if method in ("GET", "DELETE") else (body or {})
@@ -98,8 +98,11 @@ class Client:
         hdrs["X-APP-ID"] = self.app_id
         canon = method + path + canonical(hdrs) + canonical(params) + (canonical(body) if body else "")
         now = int(time.time())
-        payload = {"iss": self.app_name, "iat": now, "exp": now + 300,
-                   "sign": {"alg": "sha256", "headers": list(hdrs), "hash": hashlib.sha256(canon.encode()).hexdigest()}}
+        names = list(hdrs)
+        if names_as_object:  # as the Netkum-AG Python client sends it: {"0": "Host", "1": "X-APP-ID"}
+            names = {str(i): n for i, n in enumerate(names)}
+        payload = {"iss": self.app_name, "iat": now, "exp": now + lifetime,
+                   "sign": {"alg": "sha256", "headers": names, "hash": hashlib.sha256(canon.encode()).hexdigest()}}
         enc = lambda o: b64url(json.dumps(o, separators=(",", ":")).encode())
         signing_input = enc({"typ": "JWT", "alg": "HS256"}) + "." + enc(payload)
         mac = hmac.new(self.secret.encode(), signing_input.encode(), hashlib.sha256).digest()
@@ -166,6 +169,10 @@ status, answer = client.request("GET", "api/v1/PBX/CallHistory/", params=params)
 assert answer["result"]["total"] == before + 1, answer
 status, answer = client.request("POST", "api/v1/Originate", body={"exten": "1002"})
 assert status == 400 and answer["reason"].startswith("channel"), (status, answer)
+
+# Third-party client shapes: sign.headers as an object, a 60 s lifetime.
+status, answer = client.request("GET", "api/v1/Colleagues/", lifetime=60, names_as_object=True)
+assert status == 200 and answer["result"]["records"], (status, answer)
 
 # A parameter changed after signing is refused with the error envelope.
 status, answer = client.request("GET", "api/v1/PBX/CallHistory/", params={"count": 5}, tamper=lambda p: {"count": 6})
