@@ -7,6 +7,7 @@ mod serve;
 mod startup_errors;
 mod wildix_admin;
 mod wildix_explain;
+mod wildix_sandbox;
 
 use std::path::Path;
 
