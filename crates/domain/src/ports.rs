@@ -295,11 +295,28 @@ pub trait Health: Send + Sync {
 
 /// Everything a store provides; what `AppState` holds.
 pub trait Store:
-    Directory + Credentials + SiteSecrets + Audit + Lockouts + Health + crate::Pbx
+    Directory
+    + Credentials
+    + SiteSecrets
+    + Audit
+    + Lockouts
+    + Health
+    + crate::Sessions
+    + crate::Crm
+    + crate::Pbx
 {
 }
 
-impl<T: Directory + Credentials + SiteSecrets + Audit + Lockouts + Health + crate::Pbx + ?Sized>
-    Store for T
+impl<T> Store for T where
+    T: Directory
+        + Credentials
+        + SiteSecrets
+        + Audit
+        + Lockouts
+        + Health
+        + crate::Sessions
+        + crate::Crm
+        + crate::Pbx
+        + ?Sized
 {
 }

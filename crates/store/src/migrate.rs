@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0003_course_sessions.sql"),
     },
     Migration {
+        version: 4,
+        name: "corebos",
+        sql: include_str!("../migrations/0004_corebos.sql"),
+    },
+    Migration {
         version: 20,
         name: "pbx",
         sql: include_str!("../migrations/0020_pbx.sql"),

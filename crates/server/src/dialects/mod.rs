@@ -4,6 +4,7 @@
 //! in [`routers`]. What two dialects share moves down into [`crate::edge`].
 
 pub mod chamilo;
+pub mod corebos;
 pub mod wildix;
 
 use axum::Router;
@@ -25,6 +26,10 @@ pub fn routers() -> Vec<DialectRoutes> {
         DialectRoutes {
             name: "chamilo",
             router: chamilo::router(),
+        },
+        DialectRoutes {
+            name: "corebos",
+            router: corebos::router(),
         },
         DialectRoutes {
             name: "wildix",
