@@ -9,6 +9,7 @@ mod corebos_support;
 mod corebos_vtql;
 mod guard;
 mod operations;
+mod wildix_refusals;
 mod wildix_resources;
 mod wildix_support;
 mod wildix_vectors;
