@@ -9,6 +9,7 @@
 
 pub mod rest;
 mod router;
+pub mod soap;
 mod testip;
 
 pub use router::router;

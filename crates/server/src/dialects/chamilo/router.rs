@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::routing::any;
 
-use super::{rest, testip};
+use super::{rest, soap, testip};
 use crate::state::AppState;
 
 /// The directory every Chamilo web service lives in.
@@ -13,5 +13,9 @@ pub const WEBSERVICES: &str = "/main/webservices";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(&format!("{WEBSERVICES}/testip.php"), any(testip::testip))
+        .route(
+            &format!("{WEBSERVICES}/registration.soap.php"),
+            any(soap::endpoint),
+        )
         .route(rest::PATH, any(rest::v2))
 }

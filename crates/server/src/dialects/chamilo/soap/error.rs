@@ -1,0 +1,119 @@
+//! The SOAP service's errors and the ONE table from them to faults (specs/chamilo.md §2, D9).
+
+use gatehouse_domain::DomainError;
+use gatehouse_wire::DecodeError;
+use gatehouse_wire::chamilo::faults;
+use gatehouse_wire::soap::FaultCode;
+
+use crate::edge::{AuthFailure, PasswordPoolError};
+
+/// Why a SOAP request got a fault instead of a result.
+#[derive(Debug, thiserror::Error)]
+pub enum SoapError {
+    /// The body is not a SOAP call we can read.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The body element names no operation of the service.
+    #[error("unknown operation {0}")]
+    UnknownOperation(String),
+    /// The request was not sent as `text/xml`.
+    #[error("unsupported content type {0:?}")]
+    ContentType(String),
+    /// The body is over the limit.
+    #[error("request body over {0} bytes")]
+    BodyTooLarge(usize),
+    /// The `secret_key` check failed (fault #1).
+    #[error("secret key refused: {}", .0.reason)]
+    SecretKey(AuthFailure),
+    /// The password pool is full.
+    #[error("password queue full")]
+    Busy,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] DomainError),
+    /// An operation panicked or its task failed.
+    #[error("operation failed")]
+    Internal,
+}
+
+impl From<PasswordPoolError> for SoapError {
+    fn from(error: PasswordPoolError) -> Self {
+        match error {
+            PasswordPoolError::Busy => Self::Busy,
+            PasswordPoolError::Failed => Self::Internal,
+        }
+    }
+}
+
+/// How long a client refused for a full password queue should wait, in seconds.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
+impl SoapError {
+    /// The fault this error is answered with: code and string. Every fault is HTTP 500 (§2).
+    ///
+    /// Client faults are the request's fault (NuSOAP's `SOAP-ENV:Client`); Chamilo's own
+    /// refusals use its unprefixed `Server` code; gatehouse's failures say `Server` with the
+    /// request id so an operator can find the log line (D9).
+    pub fn fault(&self, request_id: &str) -> (FaultCode, String) {
+        match self {
+            Self::Decode(e) => (FaultCode::Client, format!("error in msg parsing:\n{e}")),
+            Self::UnknownOperation(op) => (FaultCode::Client, faults::unknown_operation(op)),
+            Self::ContentType(ct) => (
+                FaultCode::Client,
+                format!("Unsupported Content-Type {ct:?}: send the SOAP envelope as text/xml"),
+            ),
+            Self::BodyTooLarge(limit) => (
+                FaultCode::Client,
+                format!("Request body too large (limit {limit} bytes)"),
+            ),
+            Self::SecretKey(_) => (FaultCode::Server, faults::SECRET_KEY.to_owned()),
+            Self::Busy => (
+                FaultCode::Server,
+                format!("Too many requests, retry in {RETRY_AFTER_SECS} s"),
+            ),
+            Self::Store(_) | Self::Internal => (
+                FaultCode::Server,
+                format!("Internal error (request {request_id})"),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_its_fault_code_and_string() {
+        let cases = [
+            (
+                SoapError::UnknownOperation("WSNope".into()),
+                FaultCode::Client,
+                "Operation 'WSNope' is not defined in the WSDL for this service",
+            ),
+            (
+                SoapError::BodyTooLarge(2_097_152),
+                FaultCode::Client,
+                "Request body too large (limit 2097152 bytes)",
+            ),
+            (
+                SoapError::SecretKey(AuthFailure::new("mismatch")),
+                FaultCode::Server,
+                faults::SECRET_KEY,
+            ),
+            (
+                SoapError::Busy,
+                FaultCode::Server,
+                "Too many requests, retry in 1 s",
+            ),
+            (
+                SoapError::Internal,
+                FaultCode::Server,
+                "Internal error (request r-9)",
+            ),
+        ];
+        for (error, code, text) in cases {
+            assert_eq!(error.fault("r-9"), (code, text.to_owned()));
+        }
+    }
+}
