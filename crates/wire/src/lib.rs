@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod chamilo;
+pub mod php_json;
 pub mod soap;
 pub mod wsdl;
 

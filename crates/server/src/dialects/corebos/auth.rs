@@ -77,7 +77,7 @@ pub async fn challenge(state: &AppState, username: &str) -> Result<Reply, Refusa
         ChallengeMode::Corebos => Json::Str(expire.to_string()),
         ChallengeMode::Vtiger => Json::Int(expire),
     };
-    Ok(Reply::new(Json::obj([
+    Ok(Reply::new(Json::object([
         ("token", Json::Str(token)),
         ("serverTime", Json::Int(now.timestamp())),
         ("expireTime", expire_time),
@@ -296,7 +296,7 @@ async fn open_session(state: &AppState, user: &User) -> Result<Reply, Refusal> {
         )
         .await
         .map_err(CorebosError::from)?;
-    Ok(Reply::new(Json::obj([
+    Ok(Reply::new(Json::object([
         ("sessionName", Json::Str(sid)),
         ("userId", Json::Str(user_ws_id(user.id))),
         ("version", Json::str(API_VERSION)),
@@ -394,7 +394,7 @@ pub async fn logout(
     session_param: bool,
 ) -> Result<Reply, Refusal> {
     if !session_param {
-        return Ok(Reply::new(Json::obj([(
+        return Ok(Reply::new(Json::object([(
             "message",
             Json::str("session error"),
         )])));
@@ -406,7 +406,7 @@ pub async fn logout(
             .await
             .map_err(CorebosError::from)?;
     }
-    Ok(Reply::new(Json::obj([(
+    Ok(Reply::new(Json::object([(
         "message",
         Json::str("successfull"),
     )])))

@@ -277,7 +277,7 @@ impl Reply {
 
 /// The success envelope: `{"success":true,"result":…,"moreinfo":…}` (§2).
 pub fn success_body(reply: &Reply) -> String {
-    Json::obj([
+    Json::object([
         ("success", Json::Bool(true)),
         ("result", reply.result.clone()),
         ("moreinfo", reply.moreinfo.clone()),
@@ -288,11 +288,11 @@ pub fn success_body(reply: &Reply) -> String {
 /// The error envelope: `{"success":false,"error":{"message":…,"code":…},"moreinfo":null}`,
 /// `message` before `code` as PHP 8 writes it (§2).
 pub fn error_body(error: &CorebosError) -> String {
-    Json::obj([
+    Json::object([
         ("success", Json::Bool(false)),
         (
             "error",
-            Json::obj([
+            Json::object([
                 ("message", Json::Str(error.message())),
                 ("code", Json::str(error.code())),
             ]),
@@ -375,7 +375,7 @@ mod tests {
             r#"{"success":false,"error":{"message":"Unknown operation requested","code":"UNKNOWN_OPERATION"},"moreinfo":null}"#
         );
         assert_eq!(
-            success_body(&Reply::new(Json::obj([(
+            success_body(&Reply::new(Json::object([(
                 "message",
                 Json::str("successfull")
             )]))),

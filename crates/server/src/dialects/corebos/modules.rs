@@ -117,9 +117,9 @@ impl Field {
 
     /// The field as `describe` shows it (§8.3); `owners` fills an owner field's `assignto`.
     pub fn describe(&self, sequence: usize, block_ids: &[String], owners: &Json) -> Json {
-        let mut kind = Json::from(&self.kind);
+        let mut kind = super::json::from_value(&self.kind);
         if self.type_name() == "owner"
-            && let Json::Obj(pairs) = &mut kind
+            && let Json::Object(pairs) = &mut kind
         {
             pairs.push(("assignto".into(), owners.clone()));
         }
@@ -144,7 +144,7 @@ impl Field {
             ("summary", Json::str("N")),
             (
                 "block",
-                Json::obj([
+                Json::object([
                     ("blockid", Json::Str((block_index + 1).to_string())),
                     ("blocksequence", Json::Str((block_index + 1).to_string())),
                     ("blocklabel", Json::str(&self.block)),
@@ -155,7 +155,7 @@ impl Field {
         if let Some(default) = &self.default {
             pairs.push(("default", Json::str(default)));
         }
-        Json::obj(pairs)
+        Json::object(pairs)
     }
 }
 

@@ -79,7 +79,7 @@ pub fn datetime(at: DateTime<Utc>) -> String {
 
 /// A row as the JSON object of strings that retrieve/create/query return (§8.5).
 pub fn row_json(row: &Row) -> Json {
-    Json::Obj(
+    Json::Object(
         row.iter()
             .map(|(k, v)| (k.clone(), Json::Str(v.clone())))
             .collect(),

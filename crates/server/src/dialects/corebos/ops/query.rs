@@ -39,7 +39,7 @@ pub async fn query(store: &dyn Store, who: &Caller, text: &str) -> Result<Reply,
         |name: &str| name == "id" || module.field(name).is_some_and(|f| f.is_reference());
     let outcome = vtql::run(&select, rows, &is_reference).map_err(|()| CorebosError::InvalidId)?;
     Ok(Reply {
-        result: Json::Arr(outcome.rows.iter().map(row_json).collect()),
-        moreinfo: Json::obj([("totalrows", Json::Str(outcome.total.to_string()))]),
+        result: Json::Array(outcome.rows.iter().map(row_json).collect()),
+        moreinfo: Json::object([("totalrows", Json::Str(outcome.total.to_string()))]),
     })
 }

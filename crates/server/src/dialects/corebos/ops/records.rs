@@ -109,7 +109,7 @@ pub async fn record_json(
             if let Some(label) = reference_label(store, prefix, id).await? {
                 enames.push((
                     format!("{}ename", field.name),
-                    Json::obj([
+                    Json::object([
                         ("module", Json::Str(label.0)),
                         ("reference", Json::Str(label.1)),
                     ]),
@@ -121,7 +121,7 @@ pub async fn record_json(
     let id = pairs.pop();
     pairs.extend(enames);
     pairs.extend(id);
-    Ok(Json::Obj(pairs))
+    Ok(Json::Object(pairs))
 }
 
 /// The module and label of the record a reference points at.
@@ -329,7 +329,10 @@ pub async fn delete(store: &dyn Store, _who: &Caller, id: &str) -> Result<Reply,
             if !store.delete_record(record.id).await? {
                 return Err(denied_read());
             }
-            Ok(Reply::new(Json::obj([("status", Json::str("successful"))])))
+            Ok(Reply::new(Json::object([(
+                "status",
+                Json::str("successful"),
+            )])))
         }
         Target::Record(_, None) => Err(denied_read()),
     }
