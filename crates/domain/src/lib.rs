@@ -10,8 +10,10 @@
 
 mod attributes;
 mod audit;
+mod auth_session;
 mod course;
 mod credential;
+mod crm;
 mod error;
 mod ids;
 mod lockout;
@@ -24,10 +26,14 @@ mod user;
 
 pub use attributes::{EntityKind, EntityRef, ExternalId, ExtraValue};
 pub use audit::{AuditEvent, AuditQuery, Outcome, StoredAuditEvent};
+pub use auth_session::{
+    Challenge, MAX_OUTSTANDING_CHALLENGES, Session, SessionKind, SessionLimits, Sessions,
+};
 pub use course::{
     Course, CoursePatch, CourseVisibility, Enrolment, EnrolmentRole, EnrolmentStatus, NewCourse,
 };
 pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential};
+pub use crm::{Crm, CrmRecord, NewCrmRecord, RecordId};
 pub use error::DomainError;
 pub use ids::{CourseId, CredentialId, UserId, Username};
 pub use lockout::{LockoutPolicy, LockoutState, LockoutSubject};

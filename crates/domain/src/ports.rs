@@ -294,6 +294,20 @@ pub trait Health: Send + Sync {
 }
 
 /// Everything a store provides; what `AppState` holds.
-pub trait Store: Directory + Credentials + SiteSecrets + Audit + Lockouts + Health {}
+pub trait Store:
+    Directory + Credentials + SiteSecrets + Audit + Lockouts + Health + crate::Sessions + crate::Crm
+{
+}
 
-impl<T: Directory + Credentials + SiteSecrets + Audit + Lockouts + Health + ?Sized> Store for T {}
+impl<T> Store for T where
+    T: Directory
+        + Credentials
+        + SiteSecrets
+        + Audit
+        + Lockouts
+        + Health
+        + crate::Sessions
+        + crate::Crm
+        + ?Sized
+{
+}

@@ -40,7 +40,7 @@ pub struct Config {
     /// Chamilo (SOAP and REST).
     pub chamilo: ChamiloConfig,
     /// coreBOS / vtiger `webservice.php`.
-    pub corebos: DialectConfig,
+    pub corebos: crate::dialects::corebos::CorebosConfig,
     /// Forma LMS REST and SSO.
     pub forma: DialectConfig,
     /// Wildix WMS S2S.
@@ -178,7 +178,7 @@ impl Default for Config {
             audit_retention_days: 90,
             guard: crate::edge::GuardConfig::default(),
             chamilo: ChamiloConfig::default(),
-            corebos: DialectConfig::mounted_at("/corebos"),
+            corebos: Default::default(),
             forma: DialectConfig::mounted_at("/forma"),
             wildix: DialectConfig::mounted_at("/wildix"),
         }
@@ -275,7 +275,7 @@ impl Config {
     pub fn dialects(&self) -> [(&'static str, DialectConfig); 4] {
         [
             ("chamilo", self.chamilo.common()),
-            ("corebos", self.corebos.clone()),
+            ("corebos", self.corebos.common()),
             ("forma", self.forma.clone()),
             ("wildix", self.wildix.clone()),
         ]

@@ -307,9 +307,10 @@ const DEMO_USERS: [(&str, &str, &str, PlatformRole); 3] = [
 
 async fn seed_demo_data(
     state: &AppState,
-    _admin: gatehouse_domain::UserId,
+    admin: gatehouse_domain::UserId,
 ) -> Result<(), DomainError> {
     let store = state.store.as_ref();
+    crate::dialects::corebos::seed_demo(store, admin).await?;
     let mut users = Vec::new();
     for (i, (username, first, last, role)) in DEMO_USERS.into_iter().enumerate() {
         let mut new = NewUser::new(Username::parse(username)?);

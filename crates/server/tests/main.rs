@@ -3,5 +3,10 @@
 mod chamilo_rest;
 mod chamilo_soap;
 mod chamilo_testip;
+mod corebos_auth;
+mod corebos_fixtures;
+mod corebos_records;
+mod corebos_support;
+mod corebos_vtql;
 mod guard;
 mod operations;

@@ -4,6 +4,7 @@
 //! in [`routers`]. What two dialects share moves down into [`crate::edge`].
 
 pub mod chamilo;
+pub mod corebos;
 
 use axum::Router;
 
@@ -20,8 +21,14 @@ pub struct DialectRoutes {
 /// The routers of the dialects built so far. Sections of the configuration name all four;
 /// a dialect without a router here serves nothing yet.
 pub fn routers() -> Vec<DialectRoutes> {
-    vec![DialectRoutes {
-        name: "chamilo",
-        router: chamilo::router(),
-    }]
+    vec![
+        DialectRoutes {
+            name: "chamilo",
+            router: chamilo::router(),
+        },
+        DialectRoutes {
+            name: "corebos",
+            router: corebos::router(),
+        },
+    ]
 }

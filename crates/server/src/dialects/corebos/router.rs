@@ -1,0 +1,202 @@
+//! coreBOS's URL table, the request pipeline and the one dispatch `match` on [`Op`].
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use http::{HeaderValue, Method, StatusCode, header};
+
+use super::auth::{self, Caller, Origin};
+use super::codec::{self, Op, OpName, Reply};
+use super::error::CorebosError;
+use super::ops;
+use super::params::Params;
+use crate::edge::observe::ResponseOutcome;
+use crate::edge::{AuthFailure, ClientIp, RequestId};
+use crate::state::AppState;
+
+/// The largest body read (D9); a larger one answers `INVALID_PARAMETER`.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// coreBOS's routes, relative to its mount: the one script of §1.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webservice.php", any(webservice))
+}
+
+/// A refused request: the wire error plus, for authentication failures, what the
+/// diagnostics header may say (D16).
+#[derive(Debug)]
+pub struct Refusal {
+    /// The error the caller is told.
+    pub error: CorebosError,
+    /// The authentication failure behind it, if any.
+    pub failure: Option<Box<AuthFailure>>,
+}
+
+impl Refusal {
+    /// A refusal with no authentication detail.
+    pub fn new(error: CorebosError) -> Self {
+        Self {
+            error,
+            failure: None,
+        }
+    }
+
+    /// Adds the authentication failure for the diagnostics header.
+    pub fn with_failure(mut self, failure: AuthFailure) -> Self {
+        self.failure = Some(Box::new(failure));
+        self
+    }
+}
+
+impl From<CorebosError> for Refusal {
+    fn from(error: CorebosError) -> Self {
+        Self::new(error)
+    }
+}
+
+/// `webservice.php`: GET, POST and OPTIONS; every answer is HTTP 200 JSON (§1, §2).
+async fn webservice(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    request: Request,
+) -> Response {
+    if request.method() == Method::OPTIONS {
+        return StatusCode::OK.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
+    let body = match read_body(body).await {
+        Ok(bytes) => bytes,
+        Err(()) => {
+            let error = CorebosError::InvalidParameter(format!(
+                "Request body too large (limit {BODY_LIMIT} bytes)"
+            ));
+            return render(&state, Err(Refusal::new(error)));
+        }
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let params = Params::from_request(parts.uri.query().unwrap_or_default(), &content_type, &body);
+    let origin = Origin { ip, request_id };
+    // A panic in an operation still answers in the envelope (D9), not with a bare 500.
+    let task_state = state.clone();
+    let headers = parts.headers;
+    let outcome =
+        tokio::spawn(async move { dispatch(&task_state, &origin, &headers, &params).await }).await;
+    let result = outcome.unwrap_or_else(|_| {
+        tracing::error!("a coreBOS operation panicked");
+        Err(Refusal::new(CorebosError::Internal))
+    });
+    render(&state, result)
+}
+
+/// Reads the body up to [`BODY_LIMIT`]; beyond it, drains the rest (up to a hard cap) so
+/// the client can read the error instead of seeing its upload cut off.
+async fn read_body(body: Body) -> Result<Vec<u8>, ()> {
+    use http_body_util::BodyExt;
+    const DRAIN_CAP: usize = 64 * 1024 * 1024;
+    let mut body = body;
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return Err(()) };
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > DRAIN_CAP {
+                return Err(());
+            }
+            if seen <= BODY_LIMIT {
+                bytes.extend_from_slice(&data);
+            }
+        }
+    }
+    if seen > BODY_LIMIT {
+        Err(())
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// The one dispatch: operation name, session, parameters, then the operation (§1).
+async fn dispatch(
+    state: &AppState,
+    origin: &Origin,
+    headers: &http::HeaderMap,
+    params: &Params,
+) -> Result<Reply, Refusal> {
+    if params
+        .text("format")
+        .is_some_and(|f| !f.eq_ignore_ascii_case("json"))
+    {
+        return Err(CorebosError::UnsupportedFormat.into());
+    }
+    let name = OpName::parse(params)?;
+    let sid = codec::session_id(headers, params);
+    let caller: Option<Caller> = if name.prelogin() {
+        None
+    } else {
+        Some(auth::resume(state, origin, name.wire_name(), sid.as_deref()).await?)
+    };
+    let op = Op::decode(name, params)?;
+    let who = || caller.as_ref().ok_or(CorebosError::AuthenticationRequired);
+    let store = state.store.as_ref();
+    Ok(match op {
+        Op::GetChallenge { username } => auth::challenge(state, &username).await?,
+        Op::Login {
+            username,
+            access_key,
+        } => auth::login(state, origin, &username, &access_key).await?,
+        Op::ExtendSession => {
+            auth::extend_session(state, origin, auth::web_session_cookie(headers)).await?
+        }
+        Op::Logout { session_param } => auth::logout(state, sid.as_deref(), session_param).await?,
+        Op::ListTypes { field_types } => ops::meta::list_types(who()?, field_types.as_deref())?,
+        Op::Describe { element_type } => ops::meta::describe(store, who()?, &element_type).await?,
+        Op::Create {
+            element_type,
+            element,
+        } => ops::records::create(state, who()?, &element_type, &element).await?,
+        Op::Retrieve { id } => ops::records::retrieve(store, who()?, &id).await?,
+        Op::Update { element } => ops::records::update(state, who()?, &element).await?,
+        Op::Revise { element } => ops::records::revise(state, who()?, element.as_ref()).await?,
+        Op::Delete { id } => ops::records::delete(store, who()?, &id).await?,
+        Op::Query { query } => ops::query::query(store, who()?, &query).await?,
+    })
+}
+
+/// The HTTP response: always 200 `application/json` (§2); failures carry their outcome
+/// label for metrics and, per the diagnostics mode, `X-Gatehouse-Diagnostic`.
+fn render(state: &AppState, result: Result<Reply, Refusal>) -> Response {
+    let (body, outcome, diagnostic) = match result {
+        Ok(reply) => (codec::success_body(&reply), "ok", None),
+        Err(refusal) => (
+            codec::error_body(&refusal.error),
+            refusal.error.outcome(),
+            refusal
+                .failure
+                .and_then(|f| f.diagnostic_header(state.diagnostics)),
+        ),
+    };
+    let mut response = (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    if let Some(value) = diagnostic {
+        response
+            .headers_mut()
+            .insert(crate::edge::auth::DIAGNOSTIC_HEADER, value);
+    }
+    response.extensions_mut().insert(ResponseOutcome(outcome));
+    response
+}

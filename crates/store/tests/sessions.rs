@@ -1,0 +1,254 @@
+//! The Sessions port: challenges and sessions.
+
+use chrono::{Duration, Utc};
+use gatehouse_domain::{Secret, SessionKind, SessionLimits, Sessions};
+
+use crate::support::{stores, user};
+
+fn limits_at(now: chrono::DateTime<Utc>, idle: i64, lifetime: i64) -> SessionLimits {
+    SessionLimits {
+        idle_since: now - Duration::seconds(idle),
+        created_since: now - Duration::seconds(lifetime),
+    }
+}
+
+#[tokio::test]
+async fn several_challenges_stay_live_and_each_is_consumed_once() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        let now = Utc::now();
+        let a = s
+            .issue_challenge(ann.id, "aaaaaaaaaaaaa", now, now + Duration::seconds(300))
+            .await
+            .unwrap();
+        let b = s
+            .issue_challenge(ann.id, "bbbbbbbbbbbbb", now, now + Duration::seconds(300))
+            .await
+            .unwrap();
+        let live = s.live_challenges(ann.id, now).await.unwrap();
+        assert_eq!(
+            live.iter().map(|c| c.token.as_str()).collect::<Vec<_>>(),
+            ["bbbbbbbbbbbbb", "aaaaaaaaaaaaa"],
+            "{}",
+            t.label
+        );
+        assert!(s.consume_challenge(a.id, now).await.unwrap(), "{}", t.label);
+        assert!(
+            !s.consume_challenge(a.id, now).await.unwrap(),
+            "{}",
+            t.label
+        );
+        let live = s.live_challenges(ann.id, now).await.unwrap();
+        assert_eq!(live, vec![b.clone()], "{}", t.label);
+        // Expired: neither live nor consumable.
+        let later = now + Duration::seconds(301);
+        assert!(
+            s.live_challenges(ann.id, later).await.unwrap().is_empty(),
+            "{}",
+            t.label
+        );
+        assert!(
+            !s.consume_challenge(b.id, later).await.unwrap(),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_resume_within_their_limits_and_close_for_good() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        let now = Utc::now();
+        let sid = Secret::new("session-id-0123456789abcdef");
+        s.open_session(SessionKind::Webservice, &sid, ann.id, now)
+            .await
+            .unwrap();
+        let resumed = s
+            .resume_session(SessionKind::Webservice, &sid, limits_at(now, 60, 3600), now)
+            .await
+            .unwrap()
+            .expect("live");
+        assert_eq!(resumed.user, ann.id, "{}", t.label);
+        // Another kind does not see it.
+        assert!(
+            s.resume_session(SessionKind::Web, &sid, limits_at(now, 60, 3600), now)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.label
+        );
+        assert!(
+            s.close_session(SessionKind::Webservice, &sid)
+                .await
+                .unwrap(),
+            "{}",
+            t.label
+        );
+        assert!(
+            !s.close_session(SessionKind::Webservice, &sid)
+                .await
+                .unwrap(),
+            "{}",
+            t.label
+        );
+        assert!(
+            s.resume_session(SessionKind::Webservice, &sid, limits_at(now, 60, 3600), now)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn idle_or_too_old_sessions_are_dead_and_stay_dead() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        let start = Utc::now();
+        let idle = Secret::new("idle-session");
+        let old = Secret::new("old-session");
+        s.open_session(SessionKind::Webservice, &idle, ann.id, start)
+            .await
+            .unwrap();
+        s.open_session(SessionKind::Webservice, &old, ann.id, start)
+            .await
+            .unwrap();
+        let later = start + Duration::seconds(100);
+        // Idle limit 60 s: dead.
+        assert!(
+            s.resume_session(
+                SessionKind::Webservice,
+                &idle,
+                limits_at(later, 60, 3600),
+                later
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{}",
+            t.label
+        );
+        assert!(
+            s.resume_session(
+                SessionKind::Webservice,
+                &idle,
+                limits_at(later, 600, 3600),
+                later
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{} deleted",
+            t.label
+        );
+        // Lifetime 50 s: dead however recently used.
+        assert!(
+            s.resume_session(
+                SessionKind::Webservice,
+                &old,
+                limits_at(later, 600, 50),
+                later
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_user_keeps_at_most_the_newest_outstanding_challenges() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        let now = Utc::now();
+        let extra = 4;
+        for i in 0..gatehouse_domain::MAX_OUTSTANDING_CHALLENGES + extra {
+            s.issue_challenge(
+                ann.id,
+                &format!("{i:013x}"),
+                now,
+                now + Duration::seconds(300),
+            )
+            .await
+            .unwrap();
+        }
+        let live = s.live_challenges(ann.id, now).await.unwrap();
+        assert_eq!(
+            live.len() as i64,
+            gatehouse_domain::MAX_OUTSTANDING_CHALLENGES,
+            "{}",
+            t.label
+        );
+        assert!(
+            live.iter().all(|c| c.token != format!("{:013x}", 0)),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn purging_drops_dead_sessions_and_expired_challenges_only() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        let start = Utc::now();
+        let dead = Secret::new("dead-session");
+        s.open_session(SessionKind::Webservice, &dead, ann.id, start)
+            .await
+            .unwrap();
+        s.issue_challenge(
+            ann.id,
+            "0000000000001",
+            start,
+            start + Duration::seconds(10),
+        )
+        .await
+        .unwrap();
+        let later = start + Duration::seconds(100);
+        let live = Secret::new("live-session");
+        s.open_session(SessionKind::Webservice, &live, ann.id, later)
+            .await
+            .unwrap();
+        let web = Secret::new("web-session");
+        s.open_session(SessionKind::Web, &web, ann.id, start)
+            .await
+            .unwrap();
+        let purged = s
+            .purge_expired(SessionKind::Webservice, limits_at(later, 60, 3600), later)
+            .await
+            .unwrap();
+        assert_eq!(purged, 2, "{}", t.label);
+        assert!(
+            s.resume_session(
+                SessionKind::Webservice,
+                &live,
+                limits_at(later, 60, 3600),
+                later
+            )
+            .await
+            .unwrap()
+            .is_some(),
+            "{}",
+            t.label
+        );
+        assert!(
+            s.resume_session(SessionKind::Web, &web, limits_at(later, 600, 3600), later)
+                .await
+                .unwrap()
+                .is_some(),
+            "{}",
+            t.label
+        );
+    }
+}
