@@ -1,0 +1,310 @@
+//! gatehouse-client and `gatehouse call` against a real sandbox: every client operation, the
+//! coreBOS session shared and renewed, and one shell-style round trip per dialect.
+
+use gatehouse_client::{
+    BodyEncoding, ChamiloRest, ChamiloSoap, Corebos, Error, Forma, FormaAuth, Method, Record,
+    SoapValue, Wildix, WildixApp, forma_sso_url,
+};
+use gatehouse_testkit::{Sandbox, run_gatehouse};
+use serde_json::{Value, json};
+
+use crate::bin;
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(bin()).await.expect("sandbox starts")
+}
+
+fn cred<'a>(sb: &'a Sandbox, path: &[&str]) -> &'a str {
+    let mut v = &sb.credentials;
+    for p in path {
+        v = &v[*p];
+    }
+    v.as_str()
+        .unwrap_or_else(|| panic!("credentials file has no {path:?}"))
+}
+
+fn url(sb: &Sandbox, dialect: &str) -> String {
+    sb.credentials[dialect]["url"]
+        .as_str()
+        .map_or_else(|| format!("{}/{dialect}", sb.base_url), str::to_owned)
+}
+
+fn corebos(sb: &Sandbox) -> Corebos {
+    Corebos::new(
+        url(sb, "corebos"),
+        cred(sb, &["corebos", "username"]),
+        cred(sb, &["corebos", "access_key"]),
+    )
+}
+
+/// Runs `gatehouse call --profile-file <creds> ARGS...`; returns exit code, stdout, stderr.
+async fn call(sb: &Sandbox, args: &[&str]) -> (i32, String, String) {
+    let creds = sb.credentials_path.to_string_lossy().into_owned();
+    let mut full = vec!["call", "--profile-file", creds.as_str()];
+    full.extend_from_slice(args);
+    let cwd = std::env::temp_dir();
+    run_gatehouse(bin(), &cwd, &full, &[], None)
+        .await
+        .expect("gatehouse runs")
+}
+
+fn json_out(out: &(i32, String, String)) -> Value {
+    assert_eq!(out.0, 0, "stdout: {} stderr: {}", out.1, out.2);
+    serde_json::from_str(&out.1).unwrap_or_else(|e| panic!("{e}: {}", out.1))
+}
+
+#[tokio::test]
+async fn the_corebos_client_runs_every_typed_operation() {
+    let sb = sandbox().await;
+    let crm = corebos(&sb);
+    let types = crm.list_types().await.expect("listtypes");
+    assert!(types.types.iter().any(|t| t == "Accounts"), "{types:?}");
+    let described = crm.describe("Accounts").await.expect("describe");
+    assert_eq!(described["name"], "Accounts");
+    let me = crm.session().await.expect("session").user_id;
+    let mut element = Record::new();
+    element.insert("accountname".into(), json!("Client Test Ltd"));
+    element.insert("assigned_user_id".into(), json!(me));
+    let created = crm.create("Accounts", &element).await.expect("create");
+    let id = created["id"].as_str().expect("created id").to_owned();
+    let fetched = crm.retrieve(&id).await.expect("retrieve");
+    assert_eq!(fetched["accountname"], "Client Test Ltd");
+    let mut changed = fetched.clone();
+    changed.insert("accountname".into(), json!("Client Test Renamed"));
+    let updated = crm.update(&changed).await.expect("update");
+    assert_eq!(updated["accountname"], "Client Test Renamed");
+    let rows = crm
+        .query("SELECT accountname FROM Accounts WHERE accountname = 'Client Test Renamed';")
+        .await
+        .expect("query");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    crm.delete(&id).await.expect("delete");
+    let gone = crm.retrieve(&id).await.expect_err("deleted");
+    assert!(matches!(gone, Error::Corebos { .. }), "{gone:?}");
+    assert_eq!(crm.login_count(), 1);
+}
+
+#[tokio::test]
+async fn the_corebos_client_logs_in_again_when_its_session_ends_behind_its_back() {
+    let sb = sandbox().await;
+    let crm = corebos(&sb);
+    let first = crm.session().await.expect("login").session_name;
+    // Another program (here: a plain HTTP client) logs the session out.
+    let logout = reqwest::Client::new()
+        .post(format!("{}/webservice.php", url(&sb, "corebos")))
+        .header("User-Agent", "other-program")
+        .form(&[("operation", "logout"), ("sessionName", first.as_str())])
+        .send()
+        .await
+        .expect("logout sent");
+    assert!(logout.status().is_success());
+    let types = crm
+        .list_types()
+        .await
+        .expect("listtypes after the session ended");
+    assert!(!types.types.is_empty());
+    assert_eq!(crm.login_count(), 2);
+    assert_ne!(crm.session().await.expect("session").session_name, first);
+}
+
+#[tokio::test]
+async fn fifty_tasks_sharing_one_corebos_client_log_in_once() {
+    let sb = sandbox().await;
+    let crm = corebos(&sb);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let crm = crm.clone();
+            tokio::spawn(async move { crm.list_types().await.map(|t| t.types.len()) })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.expect("task ran").expect("listtypes") > 0);
+    }
+    assert_eq!(crm.login_count(), 1);
+}
+
+#[tokio::test]
+async fn the_chamilo_soap_client_signs_with_the_ip_testip_reports() {
+    let sb = sandbox().await;
+    let soap = ChamiloSoap::new(url(&sb, "chamilo"), cred(&sb, &["chamilo", "security_key"]));
+    let user = soap
+        .call(
+            "WSGetUserFromUsername",
+            SoapValue::record([("username", SoapValue::text("admin"))]),
+        )
+        .await
+        .expect("WSGetUserFromUsername");
+    assert_eq!(user.str("user_id"), "1", "{user:?}");
+    assert_eq!(soap.caller_ip().await.expect("ip"), "127.0.0.1");
+    let wrong = ChamiloSoap::new(url(&sb, "chamilo"), "not-the-key");
+    let fault = wrong
+        .call(
+            "WSGetUserFromUsername",
+            SoapValue::record([("username", SoapValue::text("admin"))]),
+        )
+        .await;
+    assert!(
+        matches!(
+            fault,
+            Err(Error::ChamiloFault { .. }) | Ok(SoapValue::Nil) | Ok(SoapValue::Text(_))
+        ),
+        "{fault:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_chamilo_rest_client_authenticates_then_acts_with_the_api_key() {
+    let sb = sandbox().await;
+    let rest = ChamiloRest::with_password(
+        url(&sb, "chamilo"),
+        cred(&sb, &["chamilo", "admin", "username"]),
+        cred(&sb, &["chamilo", "admin", "password"]),
+    );
+    let profile = rest.user_profile().await.expect("user_profile");
+    assert!(profile.to_string().contains("admin"), "{profile}");
+    let bad = ChamiloRest::with_api_key(url(&sb, "chamilo"), "admin", "0000");
+    let err = bad.user_profile().await.expect_err("wrong key");
+    assert!(
+        matches!(err, Error::ChamiloRest { ref message } if message == "Invalid API key"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_forma_client_signs_the_exact_body_and_builds_sso_links() {
+    let sb = sandbox().await;
+    let forma = Forma::new(
+        url(&sb, "forma"),
+        FormaAuth::Signature {
+            key: cred(&sb, &["forma", "key"]).into(),
+            secret: cred(&sb, &["forma", "secret"]).into(),
+        },
+    );
+    let found = forma
+        .call("user/checkUsername", &[("userid".into(), "admin".into())])
+        .await
+        .expect("user/checkUsername");
+    assert_eq!(found["success"], true, "{found}");
+    let link = forma_sso_url(
+        &url(&sb, "forma"),
+        "admin",
+        cred(&sb, &["forma", "sso_secret"]),
+        now(),
+    );
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(&link)
+        .send()
+        .await
+        .expect("sso sent");
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap_or_default().to_owned());
+    assert!(
+        !location.unwrap_or_default().contains("access_failure"),
+        "{link}"
+    );
+}
+
+#[tokio::test]
+async fn the_wildix_client_signs_get_and_form_post() {
+    let sb = sandbox().await;
+    let app = WildixApp {
+        app_id: cred(&sb, &["wildix", "app_id"]).into(),
+        app_name: cred(&sb, &["wildix", "app_name"]).into(),
+        secret: cred(&sb, &["wildix", "secret"]).into(),
+    };
+    let pbx = Wildix::new(&url(&sb, "wildix"), app).expect("url");
+    let queues = pbx
+        .get("PBX/settings/CallQueues/", &Value::Null)
+        .await
+        .expect("CallQueues");
+    assert!(queues.get("records").is_some(), "{queues}");
+    let history = pbx
+        .get(
+            "PBX/CallHistory/",
+            &json!({"fields": "id,start", "count": "5"}),
+        )
+        .await
+        .expect("CallHistory with a query");
+    assert!(history.get("records").is_some(), "{history}");
+    let sound = pbx
+        .request(
+            Method::POST,
+            "Sounds/",
+            &Value::Null,
+            &json!({"directory": "tts", "filename": "hello", "text": "Hello", "voice": "en"}),
+            BodyEncoding::Form,
+        )
+        .await;
+    assert!(
+        !matches!(sound, Err(Error::Wildix { status: 401, .. })),
+        "{sound:?}"
+    );
+}
+
+#[tokio::test]
+async fn gatehouse_call_round_trips_through_corebos() {
+    let sb = sandbox().await;
+    let types = json_out(&call(&sb, &["corebos", "listtypes"]).await);
+    assert!(
+        types["types"].as_array().is_some_and(|t| !t.is_empty()),
+        "{types}"
+    );
+    let rows = json_out(&call(&sb, &["corebos", "query", "query=SELECT * FROM Accounts;"]).await);
+    assert!(rows.is_array(), "{rows}");
+}
+
+#[tokio::test]
+async fn gatehouse_call_verbose_shows_the_corebos_canonical_string_with_the_key_masked() {
+    let sb = sandbox().await;
+    let out = call(&sb, &["--verbose", "corebos", "listtypes"]).await;
+    assert_eq!(out.0, 0, "{}", out.2);
+    assert!(out.2.contains("{access_key}"), "{}", out.2);
+    assert!(
+        !out.2.contains(cred(&sb, &["corebos", "access_key"])),
+        "secret leaked: {}",
+        out.2
+    );
+    let raw = call(&sb, &["--raw", "corebos", "listtypes"]).await;
+    assert!(raw.1.starts_with("{\"success\":true"), "{}", raw.1);
+}
+
+#[tokio::test]
+async fn gatehouse_call_round_trips_through_chamilo_soap_and_rest() {
+    let sb = sandbox().await;
+    let user = json_out(&call(&sb, &["chamilo", "WSGetUserFromUsername", "username=admin"]).await);
+    assert_eq!(user["user_id"], "1", "{user}");
+    let profile = json_out(&call(&sb, &["chamilo", "user_profile"]).await);
+    assert!(profile.to_string().contains("admin"), "{profile}");
+}
+
+#[tokio::test]
+async fn gatehouse_call_round_trips_through_forma() {
+    let sb = sandbox().await;
+    let found = json_out(&call(&sb, &["forma", "user/checkUsername", "userid=admin"]).await);
+    assert_eq!(found["success"], true, "{found}");
+    let link = json_out(&call(&sb, &["forma", "sso", "admin"]).await);
+    assert!(
+        link.as_str().is_some_and(|l| l.contains("token=")),
+        "{link}"
+    );
+}
+
+#[tokio::test]
+async fn gatehouse_call_round_trips_through_wildix() {
+    let sb = sandbox().await;
+    let queues = json_out(&call(&sb, &["wildix", "PBX/settings/CallQueues/"]).await);
+    assert!(queues.get("records").is_some(), "{queues}");
+    let refused = call(&sb, &["wildix", "GET", "PBX/settings/CallQueues/", "x=1"]).await;
+    assert_eq!(refused.0, 0, "{}", refused.2);
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
