@@ -19,8 +19,8 @@ pub fn mask(text: &str, secrets: &[String]) -> String {
 
 /// Prints every exchange of `trace` to stderr.
 pub fn print_verbose(trace: &Trace, secrets: &[String]) {
-    for exchange in trace.exchanges() {
-        eprintln!("{}", mask(&render(&exchange), secrets));
+    for (n, exchange) in trace.exchanges().iter().enumerate() {
+        eprintln!("* exchange {}\n{}", n + 1, mask(&render(exchange), secrets));
     }
 }
 
