@@ -125,5 +125,28 @@ def wildix():
     check("wildix sign.hash", claims["sign"]["hash"], hashlib.sha256(canonical.encode()).hexdigest())
 
 
-for case in (corebos, chamilo_soap, forma, wildix):
+def explain(*args):
+    """The other way round: a value from the independent signer, checked by gatehouse's math."""
+    proc = subprocess.run([BIN, "explain", "--json", *args], capture_output=True, text=True, timeout=60)
+    report = json.loads(proc.stdout)
+    check(f"gatehouse explain {args[0]} accepts the independent value", report.get("matches"), True)
+
+
+def reverse():
+    token, key = "65a7f3c2e1b4d", CREDS["corebos"]["access_key"]
+    explain("corebos", "--token", token, "--access-key", key,
+            "--sent", hashlib.md5((token + key).encode()).hexdigest())
+    sk = CREDS["chamilo"]["security_key"]
+    explain("chamilo", "--ip", "203.0.113.10", "--security-key", sk,
+            "--secret-key", hashlib.sha1(("203.0.113.10" + sk).encode()).hexdigest())
+    f = CREDS["forma"]
+    body = "userid=alice&email=a%40x.test"
+    digest = hashlib.sha1(("alice,a@x.test," + f["secret"]).encode()).hexdigest()
+    header = "FormaLMS " + base64.b64encode(f"{f['key']}:{digest}".encode()).decode()
+    explain("forma", "--key", f["key"], "--secret", f["secret"], "--body", body, "--header", header)
+    explain("forma-sso", "--user", "admin", "--time", "1511165622", "--sso-secret", f["sso_secret"],
+            "--token", hashlib.md5(f"admin,1511165622,{f['sso_secret']}".encode()).hexdigest())
+
+
+for case in (reverse, corebos, chamilo_soap, forma, wildix):
     case()

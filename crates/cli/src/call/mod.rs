@@ -113,6 +113,11 @@ pub async fn run(args: CallArgs) -> anyhow::Result<()> {
         output::print_verbose(&trace, &creds.secrets());
     }
     let result = result?;
+    if args.dialect == Dialect::Forma && args.operation == "sso" {
+        // A link is for a browser or `curl`, so it is printed bare.
+        println!("{}", result.as_str().unwrap_or_default());
+        return Ok(());
+    }
     output::print_result(&result, args.raw, &trace);
     Ok(())
 }
