@@ -15,6 +15,7 @@ mod course;
 mod credential;
 mod crm;
 mod error;
+mod forma;
 mod ids;
 mod lockout;
 pub mod password;
@@ -35,6 +36,7 @@ pub use course::{
 pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential};
 pub use crm::{Crm, CrmRecord, NewCrmRecord, RecordId};
 pub use error::DomainError;
+pub use forma::{Categories, Category, Markers, RestTokens};
 pub use ids::{CourseId, CredentialId, UserId, Username};
 pub use lockout::{LockoutPolicy, LockoutState, LockoutSubject};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};

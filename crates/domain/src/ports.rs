@@ -295,7 +295,17 @@ pub trait Health: Send + Sync {
 
 /// Everything a store provides; what `AppState` holds.
 pub trait Store:
-    Directory + Credentials + SiteSecrets + Audit + Lockouts + Health + crate::Sessions + crate::Crm
+    Directory
+    + Credentials
+    + SiteSecrets
+    + Audit
+    + Lockouts
+    + Health
+    + crate::Sessions
+    + crate::Crm
+    + crate::Markers
+    + crate::RestTokens
+    + crate::Categories
 {
 }
 
@@ -308,6 +318,9 @@ impl<T> Store for T where
         + Health
         + crate::Sessions
         + crate::Crm
+        + crate::Markers
+        + crate::RestTokens
+        + crate::Categories
         + ?Sized
 {
 }

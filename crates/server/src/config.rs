@@ -42,7 +42,7 @@ pub struct Config {
     /// coreBOS / vtiger `webservice.php`.
     pub corebos: crate::dialects::corebos::CorebosConfig,
     /// Forma LMS REST and SSO.
-    pub forma: DialectConfig,
+    pub forma: crate::dialects::forma::FormaConfig,
     /// Wildix WMS S2S.
     pub wildix: DialectConfig,
 }
@@ -179,7 +179,7 @@ impl Default for Config {
             guard: crate::edge::GuardConfig::default(),
             chamilo: ChamiloConfig::default(),
             corebos: Default::default(),
-            forma: DialectConfig::mounted_at("/forma"),
+            forma: Default::default(),
             wildix: DialectConfig::mounted_at("/wildix"),
         }
     }
@@ -276,7 +276,7 @@ impl Config {
         [
             ("chamilo", self.chamilo.common()),
             ("corebos", self.corebos.common()),
-            ("forma", self.forma.clone()),
+            ("forma", self.forma.common()),
             ("wildix", self.wildix.clone()),
         ]
     }
@@ -305,6 +305,7 @@ impl Config {
                 )));
             }
         }
+        self.forma.check().map_err(ConfigError::Invalid)?;
         if let Some(url) = &self.database_url {
             let known = ["sqlite:", "postgres:", "postgresql:"];
             if !known.iter().any(|p| url.starts_with(p)) {

@@ -70,6 +70,16 @@ impl AppState {
                 Secret::new(key.clone()),
             );
         }
+        let forma = &config.forma;
+        for (name, value) in [
+            (crate::site_secrets::FORMA_API_KEY, &forma.api_key),
+            (crate::site_secrets::FORMA_API_SECRET, &forma.api_secret),
+            (crate::site_secrets::FORMA_SSO_SECRET, &forma.sso_secret),
+        ] {
+            if let Some(value) = value {
+                secrets.insert(name, Secret::new(value.clone()));
+            }
+        }
         let mut state = Self::new(config, store);
         state.site_secrets = Arc::new(secrets);
         Ok(state)

@@ -36,6 +36,7 @@ mod crm;
 mod crypto;
 mod enrolments;
 mod error;
+mod forma;
 mod lockouts;
 mod migrate;
 mod options;

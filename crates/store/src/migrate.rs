@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "corebos",
         sql: include_str!("../migrations/0004_corebos.sql"),
     },
+    Migration {
+        version: 10,
+        name: "forma",
+        sql: include_str!("../migrations/0010_forma.sql"),
+    },
 ];
 
 /// What [`crate::SqlStore::migrate`] did.

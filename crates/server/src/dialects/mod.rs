@@ -5,6 +5,7 @@
 
 pub mod chamilo;
 pub mod corebos;
+pub mod forma;
 
 use axum::Router;
 
@@ -29,6 +30,10 @@ pub fn routers() -> Vec<DialectRoutes> {
         DialectRoutes {
             name: "corebos",
             router: corebos::router(),
+        },
+        DialectRoutes {
+            name: "forma",
+            router: forma::router(),
         },
     ]
 }

@@ -1,7 +1,7 @@
 //! Module definitions as data: one JSON file per module under `modules/`, embedded at
 //! build time (specs/corebos.md §8.2, §8.3).
 //!
-//! Adding a module is adding its file and its name to [`FILES`]; the operations read
+//! Adding a module is adding its JSON file to `modules/` (build.rs lists them); the operations read
 //! everything else (fields, types, mandatory flags, picklists, reference targets) from it.
 
 use std::sync::OnceLock;
@@ -11,14 +11,8 @@ use serde_json::Value;
 
 use super::json::Json;
 
-/// The module files, in `listtypes` order.
-const FILES: [&str; 5] = [
-    include_str!("modules/Accounts.json"),
-    include_str!("modules/Contacts.json"),
-    include_str!("modules/HelpDesk.json"),
-    include_str!("modules/Leads.json"),
-    include_str!("modules/Users.json"),
-];
+// `FILES`: every `modules/*.json`, listed by build.rs.
+include!(concat!(env!("OUT_DIR"), "/corebos_modules.rs"));
 
 /// The module backed by the Directory rather than by CRM records (§9).
 pub const USERS: &str = "Users";
