@@ -191,22 +191,27 @@ async fn the_forma_client_signs_the_exact_body_and_builds_sso_links() {
         cred(&sb, &["forma", "sso_secret"]),
         now(),
     );
+    assert_sso_signs_in(&link).await;
+}
+
+/// Follows an SSO link without redirects and checks it signs in (D15: 302, not to the failure page).
+async fn assert_sso_signs_in(link: &str) {
     let response = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
-        .get(&link)
+        .get(link)
         .send()
         .await
         .expect("sso sent");
+    assert_eq!(response.status(), 302, "{link}");
     let location = response
         .headers()
         .get("location")
-        .map(|l| l.to_str().unwrap_or_default().to_owned());
-    assert!(
-        !location.unwrap_or_default().contains("access_failure"),
-        "{link}"
-    );
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!location.contains("access_failure"), "{link} -> {location}");
 }
 
 #[tokio::test]
@@ -287,11 +292,14 @@ async fn gatehouse_call_round_trips_through_forma() {
     let sb = sandbox().await;
     let found = json_out(&call(&sb, &["forma", "user/checkUsername", "userid=admin"]).await);
     assert_eq!(found["success"], true, "{found}");
-    let link = json_out(&call(&sb, &["forma", "sso", "admin"]).await);
+    let (code, link, stderr) = call(&sb, &["forma", "sso", "admin"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let link = link.trim();
     assert!(
-        link.as_str().is_some_and(|l| l.contains("token=")),
+        link.starts_with("http://") && link.contains("&token="),
         "{link}"
     );
+    assert_sso_signs_in(link).await;
 }
 
 #[tokio::test]
@@ -300,7 +308,11 @@ async fn gatehouse_call_round_trips_through_wildix() {
     let queues = json_out(&call(&sb, &["wildix", "PBX/settings/CallQueues/"]).await);
     assert!(queues.get("records").is_some(), "{queues}");
     let with_query = call(&sb, &["wildix", "GET", "PBX/CallHistory/", "count=5"]).await;
-    assert!(json_out(&with_query).get("records").is_some(), "{}", with_query.1);
+    assert!(
+        json_out(&with_query).get("records").is_some(),
+        "{}",
+        with_query.1
+    );
 }
 
 fn now() -> i64 {
