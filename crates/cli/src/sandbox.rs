@@ -102,8 +102,21 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("--listen: no address"))?;
     let base_url = runtime::url_of(&listener)?;
     runtime::print_mounts(&config, &base_url);
+    // D14: Wildix clients are configured with a bare host, so Wildix also gets a listener
+    // of its own, at `/`, on the --listen host.
+    let wildix_listener = runtime::bind_all(
+        &[std::net::SocketAddr::new(listener.local_addr()?.ip(), 0)],
+        "wildix listener",
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or_else(|| anyhow::anyhow!("wildix listener: no address"))?;
+    let wildix_url = runtime::url_of(&wildix_listener)?;
+    println!("listening on {wildix_url}/api/v1/ (wildix)");
 
-    let credentials = seeded.credentials_file(&state, &base_url)?;
+    let mut credentials = seeded.credentials_file(&state, &base_url)?;
+    credentials.wildix.url = wildix_url;
     let path = args
         .credentials_file
         .clone()
@@ -115,11 +128,11 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         credentials.chamilo.admin.username, credentials.chamilo.admin.password
     );
 
-    let result = gatehouse_server::serve(
-        vec![(listener, gatehouse_server::app(state))],
-        runtime::shutdown_signal(),
-    )
-    .await;
+    let mut listeners = vec![(listener, gatehouse_server::app(state.clone()))];
+    if let Some(router) = gatehouse_server::dialect_app(state, "wildix") {
+        listeners.push((wildix_listener, router));
+    }
+    let result = gatehouse_server::serve(listeners, runtime::shutdown_signal()).await;
     drop(temp);
     result?;
     Ok(())

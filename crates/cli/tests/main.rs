@@ -6,6 +6,9 @@ mod explain;
 mod sandbox;
 mod serve;
 mod startup_errors;
+mod wildix_admin;
+mod wildix_explain;
+mod wildix_sandbox;
 
 use std::path::Path;
 

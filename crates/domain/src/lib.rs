@@ -19,6 +19,7 @@ mod forma;
 mod ids;
 mod lockout;
 pub mod password;
+mod pbx;
 mod ports;
 mod principal;
 mod secret;
@@ -40,6 +41,10 @@ pub use forma::{Categories, Category, Markers, RestTokens};
 pub use ids::{CourseId, CredentialId, UserId, Username};
 pub use lockout::{LockoutPolicy, LockoutState, LockoutSubject};
 pub use password::{PasswordCheck, PasswordHash, PasswordPolicy};
+pub use pbx::{
+    CallFilter, CallQueue, CallRecord, NewCallQueue, NewCallRecord, NewSound, Pbx, QueueMember,
+    Sound,
+};
 pub use ports::{
     Attributes, Audit, CourseDescriptions, CourseSessions, Courses, Credentials, Directory,
     Enrolments, Health, Lockouts, Page, SiteSecrets, Store, Users,

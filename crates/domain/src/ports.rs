@@ -306,6 +306,7 @@ pub trait Store:
     + crate::Markers
     + crate::RestTokens
     + crate::Categories
+    + crate::Pbx
 {
 }
 
@@ -321,6 +322,7 @@ impl<T> Store for T where
         + crate::Markers
         + crate::RestTokens
         + crate::Categories
+        + crate::Pbx
         + ?Sized
 {
 }

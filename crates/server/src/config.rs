@@ -44,7 +44,7 @@ pub struct Config {
     /// Forma LMS REST and SSO.
     pub forma: crate::dialects::forma::FormaConfig,
     /// Wildix WMS S2S.
-    pub wildix: DialectConfig,
+    pub wildix: WildixConfig,
 }
 
 /// The settings every dialect section has (D14); dialect issues add their own keys beside them.
@@ -65,15 +65,6 @@ fn yes() -> bool {
     true
 }
 
-impl DialectConfig {
-    fn mounted_at(mount: &str) -> Self {
-        Self {
-            enabled: true,
-            mount: mount.to_owned(),
-            listen: Vec::new(),
-        }
-    }
-}
 
 /// The `[chamilo]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +116,70 @@ impl ChamiloConfig {
             listen: self.listen.clone(),
         }
     }
+}
+
+/// The `[wildix]` section (D7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WildixConfig {
+    /// Whether the dialect is served at all.
+    pub enabled: bool,
+    /// Path prefix on the shared listeners; `""` = not on the shared listeners.
+    pub mount: String,
+    /// Extra addresses serving only Wildix, at `/`.
+    #[serde(deserialize_with = "one_or_many")]
+    pub listen: Vec<SocketAddr>,
+    /// Seconds of clock skew tolerated on `exp` and `iat` (specs/wildix.md §5 step 3).
+    pub leeway: i64,
+    /// The longest `exp - iat` accepted, in seconds.
+    pub max_token_lifetime: i64,
+    /// Whether a token whose `iss` is not the application's name is refused or only logged.
+    pub iss_check: IssMode,
+    /// Whether a token is refused the second time it is seen (within `replay_window`).
+    pub replay_cache: bool,
+    /// How long a seen token is remembered, in seconds.
+    pub replay_window: i64,
+    /// Renders `Sounds` text to audio: a command line with `{out}` (the file to write) and
+    /// `{text}` (the text), e.g. `espeak-ng -w {out} {text}`; empty = no rendering.
+    pub tts_command: String,
+}
+
+impl Default for WildixConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            mount: "/wildix".to_owned(),
+            listen: Vec::new(),
+            leeway: 60,
+            max_token_lifetime: 3600,
+            iss_check: IssMode::Log,
+            replay_cache: false,
+            replay_window: 300,
+            tts_command: String::new(),
+        }
+    }
+}
+
+impl WildixConfig {
+    /// The settings every dialect has.
+    pub fn common(&self) -> DialectConfig {
+        DialectConfig {
+            enabled: self.enabled,
+            mount: self.mount.clone(),
+            listen: self.listen.clone(),
+        }
+    }
+}
+
+/// `[wildix] iss_check`: what a token whose `iss` differs from the app name gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum IssMode {
+    /// Accepted, with a warning in the log (the lenient choice of specs/wildix.md §5 step 2).
+    #[default]
+    Log,
+    /// Refused.
+    Enforce,
 }
 
 /// Chamilo's `password_encryption` setting.
@@ -180,7 +235,7 @@ impl Default for Config {
             chamilo: ChamiloConfig::default(),
             corebos: Default::default(),
             forma: Default::default(),
-            wildix: DialectConfig::mounted_at("/wildix"),
+            wildix: WildixConfig::default(),
         }
     }
 }
@@ -277,7 +332,7 @@ impl Config {
             ("chamilo", self.chamilo.common()),
             ("corebos", self.corebos.common()),
             ("forma", self.forma.common()),
-            ("wildix", self.wildix.clone()),
+            ("wildix", self.wildix.common()),
         ]
     }
 

@@ -362,6 +362,7 @@ async fn seed_demo_data(
     for user in users.iter().take(2) {
         store.add_session_user(session.id, user.id).await?;
     }
+    crate::dialects::wildix::demo::seed(store, admin, &users).await?;
     Ok(())
 }
 

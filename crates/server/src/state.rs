@@ -30,6 +30,28 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The site secrets in force, read once at startup (config values win over stored ones).
     pub site_secrets: Arc<BTreeMap<&'static str, Secret>>,
+    /// The clock time checks read: the system's, or fixed (tests replaying signed vectors).
+    pub clock: Clock,
+}
+
+/// Where "now" comes from for token time checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// The system clock.
+    #[default]
+    System,
+    /// A fixed instant, in Unix seconds (tests of vectors signed at a known time).
+    Fixed(i64),
+}
+
+impl Clock {
+    /// Now, in Unix seconds.
+    pub fn unix(&self) -> i64 {
+        match self {
+            Self::System => chrono::Utc::now().timestamp(),
+            Self::Fixed(at) => *at,
+        }
+    }
 }
 
 impl AppState {
@@ -51,6 +73,7 @@ impl AppState {
             diagnostics,
             metrics: crate::ops::metrics_handle(),
             site_secrets: Arc::new(BTreeMap::new()),
+            clock: Clock::System,
         }
     }
 
@@ -88,6 +111,12 @@ impl AppState {
     /// The site secret called `name` (see [`crate::site_secrets`]), if set.
     pub fn site_secret(&self, name: &str) -> Option<&Secret> {
         self.site_secrets.get(name)
+    }
+
+    /// The same state reading time from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The same state with full sandbox diagnostics (expected values shown, D16).

@@ -14,3 +14,7 @@ mod forma_sso;
 mod forma_support;
 mod guard;
 mod operations;
+mod wildix_refusals;
+mod wildix_resources;
+mod wildix_support;
+mod wildix_vectors;

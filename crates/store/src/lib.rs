@@ -40,6 +40,7 @@ mod forma;
 mod lockouts;
 mod migrate;
 mod options;
+mod pbx;
 mod rows;
 mod seed;
 mod sessions;

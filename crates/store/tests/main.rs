@@ -14,6 +14,7 @@ mod crm;
 mod enrolments;
 mod lifecycle;
 mod lockouts;
+mod pbx;
 mod sessions;
 mod site_secrets;
 mod users;

@@ -11,6 +11,8 @@ mod lockout;
 mod output;
 mod secrets;
 mod user;
+mod wildix_app;
+mod wildix_queue;
 
 use std::path::PathBuf;
 
@@ -64,6 +66,12 @@ pub enum AdminCommand {
     /// Lockouts after repeated authentication failures: list, clear.
     #[command(subcommand)]
     Lockout(lockout::LockoutCommand),
+    /// Wildix S2S applications: add, list, rotate, revoke.
+    #[command(subcommand)]
+    WildixApp(wildix_app::WildixAppCommand),
+    /// Wildix call queues: add, list.
+    #[command(subcommand)]
+    WildixQueue(wildix_queue::WildixQueueCommand),
     /// Apply pending database migrations and exit.
     Migrate,
 }
@@ -87,6 +95,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Secrets(cmd) => secrets::run(&admin, cmd).await,
         AdminCommand::Audit(cmd) => audit::run(&admin, cmd).await,
         AdminCommand::Lockout(cmd) => lockout::run(&admin, cmd).await,
+        AdminCommand::WildixApp(cmd) => wildix_app::run(&admin, cmd).await,
+        AdminCommand::WildixQueue(cmd) => wildix_queue::run(&admin, cmd).await,
         AdminCommand::Migrate => out.done(
             &format!("database is up to date ({})", admin.store.engine()),
             serde_json::json!({"ok": true, "engine": admin.store.engine()}),

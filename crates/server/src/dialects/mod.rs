@@ -6,6 +6,7 @@
 pub mod chamilo;
 pub mod corebos;
 pub mod forma;
+pub mod wildix;
 
 use axum::Router;
 
@@ -34,6 +35,10 @@ pub fn routers() -> Vec<DialectRoutes> {
         DialectRoutes {
             name: "forma",
             router: forma::router(),
+        },
+        DialectRoutes {
+            name: "wildix",
+            router: wildix::router(),
         },
     ]
 }

@@ -1,0 +1,122 @@
+//! The Wildix URL table: every path is the dialect's (D14). Authentication first, then the
+//! codec decodes the operation and one `match` dispatches it.
+
+use axum::body::to_bytes;
+use axum::extract::{OriginalUri, Request, State};
+use axum::response::{IntoResponse, Response};
+use gatehouse_domain::Pbx;
+use gatehouse_schemes::php_form;
+use gatehouse_schemes::wildix::{self, RawRequest};
+
+use super::auth;
+use super::codec::{self, NewQueueFields, Op};
+use super::error::WildixError;
+use super::ops::{colleagues, history, originate, queues, sounds};
+use crate::edge::{AuthRecord, ClientIp, RequestId};
+use crate::state::AppState;
+
+/// The largest body read (D9's default).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Serves one Wildix request, whatever its path.
+pub async fn handle(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    OriginalUri(original): OriginalUri,
+    request: Request,
+) -> Response {
+    // Run as a task so a panic becomes Wildix's 500 envelope (D9), not a bare 500.
+    let task = tokio::spawn(async move { serve(&state, ip, &original, request).await });
+    match task.await {
+        Ok(Ok(response)) => response,
+        Ok(Err(error)) => error.into_response(),
+        Err(joined) => {
+            WildixError::Internal(format!("request handler stopped: {joined}")).into_response()
+        }
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    original: &http::Uri,
+    request: Request,
+) -> Result<Response, WildixError> {
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| WildixError::TooLarge(BODY_LIMIT))?;
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .collect();
+    // D3: the hash covers the path as received, before any mount is stripped.
+    let query = original.query().unwrap_or("").as_bytes();
+    let raw = RawRequest {
+        method: parts.method.as_str(),
+        path: original.path(),
+        query,
+        headers: &headers,
+        body: &bytes,
+    };
+    let mut record = AuthRecord {
+        dialect: "wildix",
+        scheme: "jwt",
+        operation: format!("{} {}", parts.method, parts.uri.path()),
+        ip: Some(ip),
+        request_id: parts.extensions.get::<RequestId>().map(|id| id.0.clone()),
+    };
+    let principal = auth::authenticate(state, &raw, ip, &mut record).await?;
+    let query_map = php_form::parse_str(query);
+    let body_map = wildix::body_params(&raw)
+        .map_err(|_| WildixError::invalid("body", "not a JSON object or array"))?;
+    let op = codec::decode(&parts.method, parts.uri.path(), &query_map, &body_map)?;
+    tracing::debug!(
+        op = op.wire_name(),
+        user = principal.username(),
+        "wildix operation"
+    );
+    let pbx: &dyn Pbx = state.store.as_ref();
+    let data_dir = state.config.data_dir.as_path();
+    match op {
+        Op::ListCallQueues(paging) => queues::list_call_queues(pbx, paging).await,
+        Op::CreateCallQueue(NewQueueFields {
+            name,
+            description,
+            strategy,
+            members,
+        }) => {
+            let new = gatehouse_domain::NewCallQueue {
+                name,
+                description,
+                strategy,
+                members,
+            };
+            queues::create_call_queue(pbx, new).await
+        }
+        Op::GetCallQueue(id) => queues::get_call_queue(pbx, id).await,
+        Op::AddDynamicMember { queue, member } => {
+            queues::add_dynamic_member(pbx, queue, &member).await
+        }
+        Op::RemoveDynamicMember { queue, member } => {
+            queues::remove_dynamic_member(pbx, queue, &member).await
+        }
+        Op::CallHistory { scope, params } => {
+            let own = match &principal.user {
+                Some((id, _)) => Some(colleagues::extension_of(pbx, *id).await?),
+                None => None,
+            };
+            history::call_history(pbx, scope, &params, own).await
+        }
+        Op::ListSounds { directory } => sounds::list_sounds(pbx, directory.as_deref()).await,
+        Op::CreateSound(body) => {
+            sounds::create_sound(pbx, &state.config.wildix.tts_command, data_dir, &body).await
+        }
+        Op::DeleteSound { name, directory } => {
+            sounds::delete_sound(pbx, data_dir, &name, directory.as_deref()).await
+        }
+        Op::Originate(body) => originate::originate(pbx, &body).await,
+        Op::Colleagues(paging) => colleagues::colleagues(state.store.as_ref(), pbx, paging).await,
+    }
+}
