@@ -244,10 +244,36 @@ async fn the_wildix_client_signs_get_and_form_post() {
             &json!({"directory": "tts", "filename": "hello", "text": "Hello", "voice": "en"}),
             BodyEncoding::Form,
         )
-        .await;
+        .await
+        .expect("a signed form POST");
+    assert_eq!(sound["filename"], "hello", "{sound}");
+    let queue = pbx
+        .request(
+            Method::POST,
+            "PBX/settings/CallQueues/",
+            &Value::Null,
+            &json!({"name": "Escalations", "description": null}),
+            BodyEncoding::Json,
+        )
+        .await
+        .expect("a signed JSON POST, where null is fine");
+    assert_eq!(queue["name"], "Escalations", "{queue}");
+    let wrong = Wildix::new(
+        &url(&sb, "wildix"),
+        WildixApp {
+            app_id: cred(&sb, &["wildix", "app_id"]).into(),
+            app_name: cred(&sb, &["wildix", "app_name"]).into(),
+            secret: "not-the-secret".into(),
+        },
+    )
+    .expect("url");
+    let refused = wrong
+        .get("PBX/settings/CallQueues/", &Value::Null)
+        .await
+        .expect_err("wrong secret");
     assert!(
-        !matches!(sound, Err(Error::Wildix { status: 401, .. })),
-        "{sound:?}"
+        matches!(refused, Error::Wildix { status: 401, .. }),
+        "{refused:?}"
     );
 }
 
