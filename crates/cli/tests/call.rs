@@ -346,3 +346,50 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
+
+/// A sandbox whose `[forma]` section is `forma_toml` (the rest keeps the sandbox defaults).
+async fn sandbox_with_forma(forma_toml: &str) -> (Sandbox, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("gatehouse.toml");
+    std::fs::write(&config, format!("[forma]\n{forma_toml}\n")).expect("config written");
+    let config = config.to_string_lossy().into_owned();
+    let sb = Sandbox::start_with(bin(), &["--config", &config], &[])
+        .await
+        .expect("sandbox starts");
+    (sb, dir)
+}
+
+#[tokio::test]
+async fn the_forma_client_authenticates_with_a_generated_token() {
+    let (sb, _dir) = sandbox_with_forma("auth_method = \"token\"").await;
+    let forma = Forma::new(
+        url(&sb, "forma"),
+        FormaAuth::Token {
+            username: cred(&sb, &["forma", "admin", "username"]).into(),
+            password: cred(&sb, &["forma", "admin", "password"]).into(),
+        },
+    );
+    let found = forma
+        .call("user/checkUsername", &[("userid".into(), "admin".into())])
+        .await
+        .expect("user/checkUsername with the token");
+    assert_eq!(found["success"], true, "{found}");
+}
+
+#[tokio::test]
+async fn the_forma_client_authenticates_with_the_shared_code() {
+    let (sb, _dir) =
+        sandbox_with_forma("auth_method = \"code\"\nshared_code = \"c0de-c0de\"").await;
+    let right = Forma::new(url(&sb, "forma"), FormaAuth::Code("c0de-c0de".into()));
+    let found = right
+        .call("user/checkUsername", &[("userid".into(), "admin".into())])
+        .await
+        .expect("user/checkUsername with the code");
+    assert_eq!(found["success"], true, "{found}");
+    let wrong = Forma::new(url(&sb, "forma"), FormaAuth::Code("nope".into()));
+    let err = wrong
+        .call("user/checkUsername", &[("userid".into(), "admin".into())])
+        .await
+        .expect_err("wrong code");
+    assert!(matches!(err, Error::Forma { .. }), "{err:?}");
+}
