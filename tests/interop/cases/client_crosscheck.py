@@ -3,7 +3,9 @@
 
 For each dialect, `gatehouse call --verbose` prints the request it signed and sent; this script
 recomputes the signature from the bytes on the wire and the sandbox credentials, following the
-specs (not the Rust code), and fails on any difference. Run by tests/interop/run with
+specs (not the Rust code), and fails on any difference. The other way round, values signed
+here for every scheme (Wildix's JWT included) must be accepted by `gatehouse explain`, whose
+math (gatehouse-schemes) is the one the client signs with. Run by tests/interop/run with
 $GATEHOUSE_CREDENTIALS set; $GATEHOUSE_BIN (default target/debug/gatehouse) is the binary.
 """
 import base64
@@ -146,6 +148,18 @@ def reverse():
     explain("forma", "--key", f["key"], "--secret", f["secret"], "--body", body, "--header", header)
     explain("forma-sso", "--user", "admin", "--time", "1511165622", "--sso-secret", f["sso_secret"],
             "--token", hashlib.md5(f"admin,1511165622,{f['sso_secret']}".encode()).hexdigest())
+    w = CREDS["wildix"]
+    url = "https://pbx.example.com:8443/api/v1/PBX/CallHistory/?count=5"
+    canonical = f"GET/api/v1/PBX/CallHistory/host:pbx.example.com;x-app-id:{w['app_id']};count:5;"
+    now = int(__import__("time").time())
+    claims = {"iss": w["app_name"], "iat": now, "exp": now + 300,
+              "sign": {"alg": "sha256", "headers": ["Host", "X-APP-ID"],
+                       "hash": hashlib.sha256(canonical.encode()).hexdigest()}}
+    b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
+    signing = b64(b'{"typ":"JWT","alg":"HS256"}') + "." + b64(json.dumps(claims, separators=(",", ":")).encode())
+    jwt = signing + "." + b64(hmac.new(w["secret"].encode(), signing.encode(), hashlib.sha256).digest())
+    explain("wildix", "--method", "GET", "--url", url, "--app-id", w["app_id"], "--app-name", w["app_name"],
+            "--secret", w["secret"], "--token", jwt)
 
 
 for case in (reverse, corebos, chamilo_soap, forma, wildix):
