@@ -109,7 +109,11 @@ async fn the_corebos_client_logs_in_again_when_its_session_ends_behind_its_back(
 
 #[tokio::test]
 async fn fifty_tasks_sharing_one_corebos_client_log_in_once() {
-    let sb = sandbox().await;
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().to_string_lossy().into_owned();
+    let sb = Sandbox::start_with(bin(), &["--data-dir", &data_dir], &[])
+        .await
+        .expect("sandbox starts");
     let crm = corebos(&sb);
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -121,6 +125,24 @@ async fn fifty_tasks_sharing_one_corebos_client_log_in_once() {
         assert!(task.await.expect("task ran").expect("listtypes") > 0);
     }
     assert_eq!(crm.login_count(), 1);
+    // The server's own record agrees: one coreBOS login in its audit trail.
+    let (code, stdout, stderr) = run_gatehouse(
+        bin(),
+        data.path(),
+        &["admin", "--json", "audit", "search", "--since", "30m"],
+        &[("GATEHOUSE_DATA_DIR", data_dir.as_str())],
+        None,
+    )
+    .await
+    .expect("admin runs");
+    assert_eq!(code, 0, "{stderr}");
+    let events: Vec<Value> =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let logins = events
+        .iter()
+        .filter(|e| e["dialect"] == "corebos" && e["operation"] == "login")
+        .count();
+    assert_eq!(logins, 1, "{stdout}");
 }
 
 #[tokio::test]
