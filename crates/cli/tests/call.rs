@@ -415,3 +415,21 @@ async fn the_forma_client_authenticates_with_the_shared_code() {
         .expect_err("wrong code");
     assert!(matches!(err, Error::Forma { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn the_corebos_client_survives_its_session_expiring_mid_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("gatehouse.toml");
+    std::fs::write(&config, "[corebos]\nsession_idle = 1\n").expect("config written");
+    let config = config.to_string_lossy().into_owned();
+    let sb = Sandbox::start_with(bin(), &["--config", &config], &[])
+        .await
+        .expect("sandbox starts");
+    let crm = corebos(&sb);
+    crm.list_types().await.expect("first listtypes");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    crm.list_types()
+        .await
+        .expect("listtypes after the idle timeout");
+    assert_eq!(crm.login_count(), 2);
+}
