@@ -82,6 +82,11 @@ async fn the_corebos_client_runs_every_typed_operation() {
     let gone = crm.retrieve(&id).await.expect_err("deleted");
     assert!(matches!(gone, Error::Corebos { .. }), "{gone:?}");
     assert_eq!(crm.login_count(), 1);
+    crm.logout().await.expect("logout");
+    crm.list_types()
+        .await
+        .expect("listtypes logs in again after logout");
+    assert_eq!(crm.login_count(), 2);
 }
 
 #[tokio::test]
@@ -432,4 +437,69 @@ async fn the_corebos_client_survives_its_session_expiring_mid_run() {
         .await
         .expect("listtypes after the idle timeout");
     assert_eq!(crm.login_count(), 2);
+}
+
+#[tokio::test]
+async fn gatehouse_call_reads_credentials_from_the_environment_and_the_default_profile() {
+    let sb = sandbox().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let home_path = home.path().to_string_lossy().into_owned();
+    let (corebos_url, username, key) = (
+        url(&sb, "corebos"),
+        cred(&sb, &["corebos", "username"]),
+        cred(&sb, &["corebos", "access_key"]),
+    );
+    // Environment only.
+    let env = [
+        ("HOME", home_path.as_str()),
+        ("GATEHOUSE_COREBOS_URL", corebos_url.as_str()),
+        ("GATEHOUSE_COREBOS_USERNAME", username),
+        ("GATEHOUSE_COREBOS_ACCESS_KEY", key),
+    ];
+    let out = run_gatehouse(
+        bin(),
+        home.path(),
+        &["call", "corebos", "listtypes"],
+        &env,
+        None,
+    )
+    .await
+    .expect("gatehouse runs");
+    assert!(json_out(&out)["types"].is_array());
+    // The default profile supplies what the environment leaves out.
+    let profiles = home.path().join(".config/gatehouse");
+    std::fs::create_dir_all(&profiles).expect("config dir");
+    std::fs::write(
+        profiles.join("profiles.toml"),
+        format!("[default.corebos]\nusername = \"{username}\"\naccess_key = \"{key}\"\n"),
+    )
+    .expect("profiles written");
+    let env = [
+        ("HOME", home_path.as_str()),
+        ("GATEHOUSE_COREBOS_URL", corebos_url.as_str()),
+    ];
+    let out = run_gatehouse(
+        bin(),
+        home.path(),
+        &["call", "corebos", "listtypes"],
+        &env,
+        None,
+    )
+    .await
+    .expect("gatehouse runs");
+    assert!(json_out(&out)["types"].is_array());
+    // Nothing anywhere: the error names the flag and the variable.
+    let env = [("HOME", home_path.as_str())];
+    std::fs::remove_file(profiles.join("profiles.toml")).expect("removed");
+    let (code, _, stderr) = run_gatehouse(
+        bin(),
+        home.path(),
+        &["call", "corebos", "listtypes"],
+        &env,
+        None,
+    )
+    .await
+    .expect("gatehouse runs");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("GATEHOUSE_COREBOS_URL"), "{stderr}");
 }
