@@ -388,7 +388,7 @@ async fn sandbox_with_forma(forma_toml: &str) -> (Sandbox, tempfile::TempDir) {
 
 #[tokio::test]
 async fn the_forma_client_authenticates_with_a_generated_token() {
-    let (sb, _dir) = sandbox_with_forma("auth_method = \"token\"").await;
+    let (sb, _dir) = sandbox_with_forma("auth_method = \"token\"\nrest_auth_lifetime = 1").await;
     let forma = Forma::new(
         url(&sb, "forma"),
         FormaAuth::Token {
@@ -401,6 +401,15 @@ async fn the_forma_client_authenticates_with_a_generated_token() {
         .await
         .expect("user/checkUsername with the token");
     assert_eq!(found["success"], true, "{found}");
+    // The token's one-second lifetime passes; the client asks for a new one and carries on.
+    let first = forma.token().await.expect("token");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let again = forma
+        .call("user/checkUsername", &[("userid".into(), "admin".into())])
+        .await
+        .expect("user/checkUsername after the token expired");
+    assert_eq!(again["success"], true, "{again}");
+    assert_ne!(forma.token().await.expect("token"), first);
 }
 
 #[tokio::test]

@@ -38,7 +38,7 @@ pub struct Forma {
     http: reqwest::Client,
     base_url: String,
     auth: FormaAuth,
-    token: std::sync::Arc<tokio::sync::OnceCell<String>>,
+    token: std::sync::Arc<tokio::sync::Mutex<Option<String>>>,
     trace: Option<Trace>,
 }
 
@@ -62,40 +62,64 @@ impl Forma {
 
     /// Calls `module/function` (e.g. `user/checkUsername`) with form fields; returns the JSON
     /// result. Forma's `{"error":..}` envelope becomes [`Error::Forma`].
+    /// With the token method, a token the server no longer knows (its lifetime slides, 60 s by
+    /// default, and a newer `authenticate` replaces it; specs/forma.md §3.2) is renewed once.
     pub async fn call(&self, route: &str, fields: &[(String, String)]) -> Result<Value> {
-        let mut pairs: Vec<(String, String)> = fields.to_vec();
-        let mut header = None;
-        match &self.auth {
-            FormaAuth::Code(code) => pairs.push(("auth".into(), code.clone())),
-            FormaAuth::Token { .. } => pairs.push(("auth".into(), self.token().await?)),
-            FormaAuth::Signature { key, secret } => header = Some((key.clone(), secret.clone())),
+        let mut renewed = false;
+        loop {
+            let mut pairs: Vec<(String, String)> = fields.to_vec();
+            let mut header = None;
+            let mut sent_token = None;
+            match &self.auth {
+                FormaAuth::Code(code) => pairs.push(("auth".into(), code.clone())),
+                FormaAuth::Token { .. } => {
+                    let token = self.token().await?;
+                    pairs.push(("auth".into(), token.clone()));
+                    sent_token = Some(token);
+                }
+                FormaAuth::Signature { key, secret } => {
+                    header = Some((key.clone(), secret.clone()));
+                }
+            }
+            match self.post(route, &pairs, header).await {
+                Err(Error::Forma { message: Some(m) })
+                    if !renewed && sent_token.is_some() && m.contains("Token is not valid") =>
+                {
+                    let mut slot = self.token.lock().await;
+                    if *slot == sent_token {
+                        *slot = None;
+                    }
+                    renewed = true;
+                }
+                other => return other,
+            }
         }
-        self.post(route, &pairs, header).await
     }
 
-    /// The method-1 token, asked once with `auth/authenticate`.
+    /// The method-1 token: the one held, or a new one from `auth/authenticate`.
+    /// Concurrent callers wait for one `authenticate` (each would replace the previous token).
     pub async fn token(&self) -> Result<String> {
         let FormaAuth::Token { username, password } = &self.auth else {
             return Err(Error::Invalid(
                 "this client does not use the token method".into(),
             ));
         };
-        let token = self
-            .token
-            .get_or_try_init(|| async {
-                let fields = [
-                    ("username".to_owned(), username.clone()),
-                    ("password".to_owned(), password.clone()),
-                ];
-                let reply = self.post("auth/authenticate", &fields, None).await?;
-                reply
-                    .get("token")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| Error::Decode("auth/authenticate gave no token".into()))
-            })
-            .await?;
-        Ok(token.clone())
+        let mut slot = self.token.lock().await;
+        if let Some(token) = slot.as_ref() {
+            return Ok(token.clone());
+        }
+        let fields = [
+            ("username".to_owned(), username.clone()),
+            ("password".to_owned(), password.clone()),
+        ];
+        let reply = self.post("auth/authenticate", &fields, None).await?;
+        let token = reply
+            .get("token")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Decode("auth/authenticate gave no token".into()))?;
+        *slot = Some(token.clone());
+        Ok(token)
     }
 
     async fn post(
