@@ -163,6 +163,12 @@ async fn the_chamilo_soap_client_signs_with_the_ip_testip_reports() {
         .expect("WSGetUserFromUsername");
     assert_eq!(user.str("user_id"), "1", "{user:?}");
     assert_eq!(soap.caller_ip().await.expect("ip"), "127.0.0.1");
+    let typed = soap
+        .get_user_from_username("admin")
+        .await
+        .expect("typed user");
+    assert_eq!(typed.user_id, "1");
+    assert!(soap.get_user_from_username("nobody-here").await.is_err());
     let wrong = ChamiloSoap::new(url(&sb, "chamilo"), "not-the-key");
     let fault = wrong
         .call(

@@ -105,6 +105,37 @@ impl ChamiloSoap {
     }
 }
 
+/// A user as `WSGetUserFromUsername` returns it (`tns:UserWithExtraFields`, specs/chamilo.md §4.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChamiloUser {
+    /// Chamilo's `user_id`.
+    pub user_id: String,
+    /// First name.
+    pub firstname: String,
+    /// Last name.
+    pub lastname: String,
+}
+
+impl ChamiloSoap {
+    /// `WSGetUserFromUsername`: the user called `username`.
+    /// Chamilo answers an unknown user with an empty record, which is an error here.
+    pub async fn get_user_from_username(&self, username: &str) -> Result<ChamiloUser> {
+        let params = SoapValue::record([("username", SoapValue::text(username))]);
+        let value = self.call("WSGetUserFromUsername", params).await?;
+        let user = ChamiloUser {
+            user_id: value.str("user_id").to_owned(),
+            firstname: value.str("firstname").to_owned(),
+            lastname: value.str("lastname").to_owned(),
+        };
+        if user.user_id.is_empty() || user.user_id == "0" {
+            return Err(Error::Decode(format!(
+                "no Chamilo user called {username:?}"
+            )));
+        }
+        Ok(user)
+    }
+}
+
 /// Reads a response envelope: the `return` part, or a fault.
 fn parse_response(status: u16, body: &[u8]) -> Result<SoapValue> {
     let call = decode_call(body).map_err(|e| Error::Decode(format!("HTTP {status}: {e}")))?;

@@ -66,7 +66,7 @@ mod trace;
 mod wildix;
 
 pub use chamilo_rest::ChamiloRest;
-pub use chamilo_soap::{ChamiloSoap, request_envelope, soap_from_json, soap_to_json};
+pub use chamilo_soap::{ChamiloSoap, ChamiloUser, request_envelope, soap_from_json, soap_to_json};
 pub use corebos::{Corebos, ListTypes, LoginResult, Record};
 pub use error::{Error, Result};
 pub use forma::{Forma, FormaAuth, forma_sso_url};
