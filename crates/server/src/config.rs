@@ -65,7 +65,6 @@ fn yes() -> bool {
     true
 }
 
-
 /// The `[chamilo]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -8,6 +8,7 @@ mod corebos_fixtures;
 mod corebos_records;
 mod corebos_support;
 mod corebos_vtql;
+mod cross_dialect;
 mod forma_auth;
 mod forma_rest;
 mod forma_sso;

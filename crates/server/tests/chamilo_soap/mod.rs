@@ -3,6 +3,6 @@
 
 mod courses;
 mod sessions;
-mod support;
+pub(crate) mod support;
 mod transport;
 mod users;
