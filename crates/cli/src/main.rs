@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod call;
 mod explain;
 mod runtime;
 mod sandbox;
@@ -37,6 +38,8 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Manage users, courses, credentials, secrets and the audit trail in the database.
     Admin(admin::AdminArgs),
+    /// Call a dialect with its handshake done for you: chamilo, corebos, forma or wildix.
+    Call(call::CallArgs),
     /// Show the canonical string and expected value of a dialect's signature, and where a
     /// client's value differs.
     Explain(explain::ExplainArgs),
@@ -49,6 +52,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Admin(args) => admin::run(args).await,
+        Command::Call(args) => call::run(args).await,
         Command::Explain(args) => match explain::run(args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,

@@ -1,6 +1,7 @@
 //! End-to-end tests of the real `gatehouse` binary (one test binary, modules inside).
 
 mod admin;
+mod call;
 mod explain;
 mod sandbox;
 mod serve;

@@ -1,0 +1,77 @@
+//! Async clients that do each legacy dialect's handshake right, against gatehouse or the real
+//! products: Chamilo SOAP and REST, coreBOS/vtiger, Forma LMS and Wildix WMS S2S.
+//!
+//! Signatures come from `gatehouse-schemes` and SOAP envelopes from `gatehouse-wire`, the
+//! same code the server verifies and decodes with. Every client is cheap to clone and safe to
+//! share between tasks. Errors keep the dialect's own code and message ([`Error`]).
+//!
+//! Chamilo SOAP (`secret_key` from `testip.php`, asked once):
+//! ```no_run
+//! # async fn run() -> gatehouse_client::Result<()> {
+//! use gatehouse_client::{ChamiloSoap, SoapValue};
+//! let soap = ChamiloSoap::new("http://127.0.0.1:8080/chamilo", "the-security-key");
+//! let user = soap
+//!     .call("WSGetUserFromUsername", SoapValue::record([("username", SoapValue::text("admin"))]))
+//!     .await?;
+//! println!("{}", user.str("firstname"));
+//! # Ok(()) }
+//! ```
+//!
+//! Chamilo REST (`authenticate` once, then `api_key`):
+//! ```no_run
+//! # async fn run() -> gatehouse_client::Result<()> {
+//! let rest = gatehouse_client::ChamiloRest::with_password("http://127.0.0.1:8080/chamilo", "admin", "pw");
+//! let profile = rest.user_profile().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! coreBOS (challenge, login and session renewal are automatic):
+//! ```no_run
+//! # async fn run() -> gatehouse_client::Result<()> {
+//! let crm = gatehouse_client::Corebos::new("http://127.0.0.1:8080/corebos", "admin", "access-key");
+//! let types = crm.list_types().await?;
+//! let rows = crm.query("SELECT * FROM Users;").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Forma (method 2, key and secret; SSO links):
+//! ```no_run
+//! # async fn run() -> gatehouse_client::Result<()> {
+//! use gatehouse_client::{Forma, FormaAuth, forma_sso_url};
+//! let lms = Forma::new("http://127.0.0.1:8080/forma", FormaAuth::Signature { key: "k".into(), secret: "s".into() });
+//! let found = lms.call("user/checkUsername", &[("userid".into(), "admin".into())]).await?;
+//! let link = forma_sso_url("http://127.0.0.1:8080/forma", "admin", "sso-secret", 1_700_000_000);
+//! # Ok(()) }
+//! ```
+//!
+//! Wildix (S2S JWT over method, path, `Host`, `X-APP-ID`, query and body):
+//! ```no_run
+//! # async fn run() -> gatehouse_client::Result<()> {
+//! use gatehouse_client::{Wildix, WildixApp};
+//! let app = WildixApp { app_id: "id".into(), app_name: "name".into(), secret: "secret".into() };
+//! let pbx = Wildix::new("http://127.0.0.1:8081", app)?;
+//! let queues = pbx.get("PBX/settings/CallQueues/", &serde_json::Value::Null).await?;
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod chamilo_rest;
+mod chamilo_soap;
+mod corebos;
+mod error;
+mod forma;
+mod http;
+mod trace;
+mod wildix;
+
+pub use chamilo_rest::ChamiloRest;
+pub use chamilo_soap::{ChamiloSoap, ChamiloUser, request_envelope, soap_from_json, soap_to_json};
+pub use corebos::{Corebos, ListTypes, LoginResult, Record};
+pub use error::{Error, Result};
+pub use forma::{Forma, FormaAuth, forma_sso_url};
+pub use gatehouse_wire::SoapValue;
+/// The HTTP method type used by [`Wildix::request`].
+pub use reqwest::Method;
+pub use trace::{Exchange, Trace};
+pub use wildix::{BodyEncoding, Wildix, WildixApp};
