@@ -325,3 +325,22 @@ async fn a_refused_signature_says_why_in_the_sandbox_diagnostic_header() {
         "{header}"
     );
 }
+
+#[tokio::test]
+async fn a_legacy_sha1_password_authenticates_and_is_then_stored_as_argon2id() {
+    use gatehouse_domain::{NewUser, PasswordHash, Username};
+    let lms = Lms::with_config(token_config(60)).await;
+    // sha1("secret"), as Chamilo's PasswordCrypted calls store it.
+    let mut new = NewUser::new(Username::parse("legacy").unwrap());
+    new.password =
+        Some(PasswordHash::legacy_sha1("e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4", None).unwrap());
+    let user = lms.app.store().create_user(new).await.unwrap();
+    let reply = authenticate(&lms, "username=legacy&password=secret").await;
+    assert_eq!(reply["message"], "You are authenticated.", "{reply}");
+    let stored = lms.app.store().user(user.id).await.unwrap().unwrap();
+    assert!(
+        matches!(stored.password, Some(PasswordHash::Argon2(_))),
+        "{:?}",
+        stored.password
+    );
+}

@@ -7,7 +7,7 @@
 //! instances (store-backed markers).
 
 use chrono::{Duration, Utc};
-use gatehouse_domain::{PasswordCheck, Principal, Secret, Username};
+use gatehouse_domain::{Principal, Secret, Username};
 use gatehouse_schemes::ct::ct_eq;
 use gatehouse_schemes::forma;
 use http::HeaderMap;
@@ -17,6 +17,7 @@ use super::config::AuthMethod;
 use super::error::{FormaError, Refusal};
 use super::output::{Value, map};
 use crate::edge::auth::record as audit;
+use crate::edge::password::{PasswordVerdict, check_password};
 use crate::edge::{AuthFailure, AuthRecord};
 use crate::site_secrets::{FORMA_API_KEY, FORMA_API_SECRET};
 use crate::state::AppState;
@@ -322,22 +323,12 @@ pub async fn authenticate(
             .map_err(|e| FormaError::internal(origin.request_id.as_deref(), &e))?,
         Err(_) => None,
     };
-    let stored = user.as_ref().and_then(|u| u.password.clone());
-    let policy = state.password_policy;
-    let valid = match stored {
-        Some(hash) => state
-            .passwords
-            .run(move || policy.verify(&hash, &password))
-            .await
-            .map_err(|_| FormaError::msg("Error: too many requests, retry in 1 s."))?,
-        // Unknown users cost a hash too, so timing does not tell which usernames exist.
-        None => {
-            let _ = state.passwords.run(move || policy.hash(&password)).await;
-            PasswordCheck::Invalid
-        }
-    };
-    let user = match (user, valid) {
-        (Some(user), PasswordCheck::Valid { .. }) if user.can_sign_in(Utc::now()) => user,
+    // The edge's shared check: a decoy for unknown users, legacy hashes upgraded on success.
+    let verdict = check_password(state, user.as_ref(), &password)
+        .await
+        .map_err(|_| FormaError::msg("Error: too many requests, retry in 1 s."))?;
+    let user = match (user, verdict) {
+        (Some(user), PasswordVerdict::Valid) if user.can_sign_in(Utc::now()) => user,
         _ => {
             let mut failure = AuthFailure::new("mismatch").claimed(name);
             failure.locked_until = state.guard.failure(Some(name), origin.ip).await;

@@ -2,11 +2,12 @@
 //! HTTP Basic with a gatehouse user's password (§6 "Other auth").
 
 use chrono::{Duration, Utc};
-use gatehouse_domain::{Credential, CredentialKind, PasswordCheck, Principal, User, Username};
+use gatehouse_domain::{Credential, CredentialKind, Principal, User, Username};
 use gatehouse_schemes::wildix::{self, IssCheck, RawRequest, VerifyParams};
 
 use super::error::WildixError;
 use crate::config::IssMode;
+use crate::edge::password::{self, PasswordVerdict};
 use crate::edge::{AuthFailure, AuthRecord};
 use crate::state::AppState;
 
@@ -176,47 +177,28 @@ async fn basic_auth(
     }
 }
 
-/// Checks the password on the password pool; a legacy hash is upgraded to Argon2id after a
-/// success.
+/// Checks the password with the edge's shared check (decoy for unknown users, legacy
+/// hashes upgraded after a success).
 async fn check_password(
     state: &AppState,
     creds: &gatehouse_schemes::basic::BasicCredentials,
 ) -> Result<Principal, Refusal> {
     let claimed =
         |reason| Refusal::Failed(AuthFailure::new(reason).claimed(creds.username.clone()));
-    let policy = state.password_policy;
     let user = match Username::parse(&creds.username) {
         Ok(username) => state.store.user_by_username(&username).await?,
         Err(_) => None,
     };
-    let Some(user) = user else {
-        // Spend what a real check costs, so the answer's timing does not tell which
-        // usernames exist.
-        let plain = creds.password().to_owned();
-        let _ = state.passwords.run(move || policy.hash(&plain)).await;
-        return Err(claimed("unknown_user"));
-    };
-    let Some(stored) = user.password.clone() else {
-        return Err(claimed("wrong_password"));
-    };
-    let plain = creds.password().to_owned();
-    let check = state
-        .passwords
-        .run(move || policy.verify(&stored, &plain))
+    let verdict = password::check_password(state, user.as_ref(), creds.password())
         .await
         .map_err(|_| Refusal::Error(WildixError::TooManyRequests(1)))?;
-    let upgrade = match check {
-        PasswordCheck::Valid { upgrade } => upgrade,
-        PasswordCheck::Invalid => return Err(claimed("wrong_password")),
+    let user = match (user, verdict) {
+        (Some(user), PasswordVerdict::Valid) => user,
+        (_, PasswordVerdict::UnknownUser) => return Err(claimed("unknown_user")),
+        _ => return Err(claimed("wrong_password")),
     };
     if !user.can_sign_in(Utc::now()) {
         return Err(claimed("owner_inactive"));
-    }
-    if upgrade {
-        let plain = creds.password().to_owned();
-        if let Ok(Ok(hash)) = state.passwords.run(move || policy.hash(&plain)).await {
-            state.store.set_password(user.id, Some(hash)).await?;
-        }
     }
     Ok(Principal {
         user: Some((user.id, user.username.clone())),

@@ -6,17 +6,17 @@
 //! `X-Gatehouse-Diagnostic` (D16); REST has no canonical string, so only the reason shows.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::OnceLock;
 
 use chrono::Utc;
 use gatehouse_domain::{
-    CredentialFilter, CredentialKind, Credentials, DomainError, NewCredential, PasswordCheck,
-    PasswordHash, Principal, Secret, User, UserId, Username, Users,
+    CredentialFilter, CredentialKind, Credentials, DomainError, NewCredential, Principal, Secret,
+    User, UserId, Username, Users,
 };
 
 use super::error::RestError;
 use crate::credentials;
 use crate::edge::auth::record;
+use crate::edge::password::{PasswordVerdict, check_password};
 use crate::edge::{AuthFailure, AuthRecord, PasswordPoolError};
 use crate::state::AppState;
 
@@ -101,21 +101,8 @@ pub async fn authenticate(
     if let Err(failure) = state.guard.check(Some(username), ip).await {
         return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
     }
-    // An unknown user or one without a password is checked against a decoy hash, so the
-    // answer's timing does not tell which usernames exist.
-    let (stored, refused) = match user.as_ref().map(|u| u.password.clone()) {
-        Some(Some(stored)) => (stored, None),
-        Some(None) => (decoy(state).await, Some("no_password")),
-        None => (decoy(state).await, Some("unknown_user")),
-    };
-    let policy = state.password_policy;
-    let plain = password.to_owned();
-    let check = match state
-        .passwords
-        .run(move || policy.verify(&stored, &plain))
-        .await
-    {
-        Ok(check) => check,
+    let verdict = match check_password(state, user.as_ref(), password).await {
+        Ok(verdict) => verdict,
         Err(PasswordPoolError::Busy) => {
             let failure = invalid("rate_limited");
             return Err(refuse(state, audit, RestError::TooManyRequests(1), failure).await);
@@ -125,19 +112,14 @@ pub async fn authenticate(
             return Err(RestError::Internal(id).into());
         }
     };
-    let wrong = match (&user, refused, check) {
-        (Some(_), None, PasswordCheck::Valid { .. }) => None,
-        (_, Some(reason), _) => Some(reason),
-        (_, None, _) => Some("mismatch"),
-    };
-    if let Some(reason) = wrong {
-        // A wrong credential counts towards a lockout; an unknown name counts against the name (D8).
-        let mut failure = invalid(reason);
-        failure.locked_until = state.guard.failure(Some(username), ip).await;
-        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
-    }
-    let (Some(user), PasswordCheck::Valid { upgrade }) = (user, check) else {
-        return Err(refuse(state, audit, RestError::InvalidUser, invalid("mismatch")).await);
+    let user = match (user, verdict) {
+        (Some(user), PasswordVerdict::Valid) => user,
+        (_, verdict) => {
+            // A wrong credential counts towards a lockout; an unknown name counts against the name (D8).
+            let mut failure = invalid(verdict.reason());
+            failure.locked_until = state.guard.failure(Some(username), ip).await;
+            return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
+        }
     };
     // Checked after the password, so a wrong guess cannot learn that an account is disabled.
     if !user.can_sign_in(Utc::now()) {
@@ -145,9 +127,6 @@ pub async fn authenticate(
         return Err(refuse(state, audit, RestError::InvalidUser, invalid(reason)).await);
     }
     state.guard.success(username).await;
-    if upgrade {
-        upgrade_password(state, user.id, password).await;
-    }
     let key = user_api_key(state.store.as_ref(), user.id, true)
         .await
         .map_err(|e| internal(&e, audit))?
@@ -155,44 +134,6 @@ pub async fn authenticate(
     let principal = principal_for(&user, None);
     record(state.store.as_ref(), audit.success(&principal)).await;
     Ok((user, key))
-}
-
-/// A hash of a random password under the current policy, made once per process: what an
-/// unknown user's password is checked against.
-async fn decoy(state: &AppState) -> PasswordHash {
-    static DECOY: OnceLock<PasswordHash> = OnceLock::new();
-    if let Some(hash) = DECOY.get() {
-        return hash.clone();
-    }
-    let policy = state.password_policy;
-    let made = state
-        .passwords
-        .run(move || policy.hash(&crate::site_secrets::random_alphanumeric(24)))
-        .await;
-    match made {
-        Ok(Ok(hash)) => DECOY.get_or_init(|| hash).clone(),
-        // Without a decoy the check below still fails; only the timing differs.
-        _ => PasswordHash::Sha1 {
-            hex: "0".repeat(40),
-            salt: None,
-        },
-    }
-}
-
-/// Replaces a legacy (sha1, md5, bcrypt) or weaker Argon2 hash by the policy's Argon2id.
-/// A failure here is logged: the sign-in itself already succeeded.
-async fn upgrade_password(state: &AppState, user: UserId, password: &str) {
-    let policy = state.password_policy;
-    let plain = password.to_owned();
-    let hashed = state.passwords.run(move || policy.hash(&plain)).await;
-    let outcome = match hashed {
-        Ok(Ok(hash)) => state.store.set_password(user, Some(hash)).await,
-        Ok(Err(e)) => Err(e),
-        Err(e) => Err(DomainError::Internal(e.to_string())),
-    };
-    if let Err(error) = outcome {
-        tracing::warn!(%error, user = user.0, "password hash not upgraded");
-    }
 }
 
 /// Checks `username` + `api_key`: the key is found by its lookup hash and confirmed in
