@@ -62,16 +62,26 @@ mod corebos;
 mod error;
 mod forma;
 mod http;
+mod lenient;
 mod trace;
 mod wildix;
 
-pub use chamilo_rest::ChamiloRest;
+pub use chamilo_rest::{
+    ChamiloCourse, ChamiloRest, CourseUser, ProfileExtra, RestSession, UserCourse, UserProfile,
+    UserRow,
+};
 pub use chamilo_soap::{ChamiloSoap, ChamiloUser, request_envelope, soap_from_json, soap_to_json};
 pub use corebos::{Corebos, ListTypes, LoginResult, Record};
 pub use error::{Error, Result};
-pub use forma::{Forma, FormaAuth, forma_sso_url};
+pub use forma::{
+    AuthToken, CheckedUser, CustomField, Forma, FormaAuth, FormaAuthMethod, FormaCourse,
+    FormaSubscription, FormaUser, FormaUserCourse, FormaUserDetails, forma_sso_url,
+};
 pub use gatehouse_wire::SoapValue;
 /// The HTTP method type used by [`Wildix::request`].
 pub use reqwest::Method;
 pub use trace::{Exchange, Trace};
-pub use wildix::{BodyEncoding, Wildix, WildixApp};
+pub use wildix::{
+    BodyEncoding, CallQueue, Colleague, NewCallQueue, QueueMember, Records, Sound, Wildix,
+    WildixApp,
+};

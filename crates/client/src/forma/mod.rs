@@ -4,12 +4,23 @@
 //! The method-2 signature covers the POST values exactly as PHP parses them, so the client
 //! encodes the body first and signs what it parsed back from those very bytes.
 
+mod types;
+
 use reqwest::Method;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::{Outgoing, default_client, form_encode, join};
+use crate::lenient::{decode, int_value};
 use crate::trace::Trace;
+
+pub use types::{
+    AuthToken, CheckedUser, CustomField, FormaAuthMethod, FormaCourse, FormaSubscription,
+    FormaUser, FormaUserCourse, FormaUserDetails,
+};
+
+/// Forma's answer to `user/checkUsername` for a name it does not know.
+const USER_NOT_FOUND: &str = "User not found";
 
 /// How the Forma client authenticates (the installation's `rest_auth_method`).
 #[derive(Debug, Clone)]
@@ -99,27 +110,152 @@ impl Forma {
     /// The method-1 token: the one held, or a new one from `auth/authenticate`.
     /// Concurrent callers wait for one `authenticate` (each would replace the previous token).
     pub async fn token(&self) -> Result<String> {
+        let mut slot = self.token.lock().await;
+        if let Some(token) = slot.as_ref() {
+            return Ok(token.clone());
+        }
+        let fresh = self.authenticate_now().await?;
+        *slot = Some(fresh.token.clone());
+        Ok(fresh.token)
+    }
+
+    /// `auth/authenticate` now (method 1): a new token, which replaces the one held (Forma keeps
+    /// one token per user, so the previous one stops working).
+    pub async fn authenticate(&self) -> Result<AuthToken> {
+        let mut slot = self.token.lock().await;
+        let fresh = self.authenticate_now().await?;
+        *slot = Some(fresh.token.clone());
+        Ok(fresh)
+    }
+
+    async fn authenticate_now(&self) -> Result<AuthToken> {
         let FormaAuth::Token { username, password } = &self.auth else {
             return Err(Error::Invalid(
                 "this client does not use the token method".into(),
             ));
         };
-        let mut slot = self.token.lock().await;
-        if let Some(token) = slot.as_ref() {
-            return Ok(token.clone());
-        }
-        let fields = [
-            ("username".to_owned(), username.clone()),
-            ("password".to_owned(), password.clone()),
-        ];
+        let fields = [field("username", username), field("password", password)];
         let reply = self.post("auth/authenticate", &fields, None).await?;
-        let token = reply
-            .get("token")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| Error::Decode("auth/authenticate gave no token".into()))?;
-        *slot = Some(token.clone());
-        Ok(token)
+        decode("auth/authenticate", reply)
+    }
+
+    /// The installation's authentication method (`auth/getauthmethod`, needs no credential).
+    pub async fn auth_method(&self) -> Result<FormaAuthMethod> {
+        let reply = self.post("auth/getauthmethod", &[], None).await?;
+        decode(
+            "auth/getauthmethod",
+            reply.get("method").cloned().unwrap_or(Value::Null),
+        )
+    }
+
+    /// Looks a login name up (`user/checkUsername`); `None` when Forma does not know it.
+    pub async fn check_username(&self, userid: &str) -> Result<Option<CheckedUser>> {
+        match self
+            .call("user/checkUsername", &[field("userid", userid)])
+            .await
+        {
+            Ok(found) => decode("user/checkUsername", found).map(Some),
+            Err(Error::Forma { message: Some(m) }) if m == USER_NOT_FOUND => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every user but the anonymous one, ordered by login name (`user/listUsers`).
+    pub async fn list_users(&self) -> Result<Vec<FormaUser>> {
+        let reply = self.call("user/listUsers", &[]).await?;
+        decode("user/listUsers", member(reply, "list"))
+    }
+
+    /// One user's details by id (`user/userdetails`); `None` when Forma says there is none.
+    pub async fn user_details(&self, idst: i64) -> Result<Option<FormaUserDetails>> {
+        let reply = self
+            .call("user/userdetails", &[field("idst", &idst.to_string())])
+            .await?;
+        details("user/userdetails", reply)
+    }
+
+    /// One user's details by login name (`user/userdetailsbyuserid`).
+    pub async fn user_details_by_userid(&self, userid: &str) -> Result<Option<FormaUserDetails>> {
+        let reply = self
+            .call("user/userdetailsbyuserid", &[field("userid", userid)])
+            .await?;
+        details("user/userdetailsbyuserid", reply)
+    }
+
+    /// Creates a user (`user/create`) from Forma's fields (`userid`, `firstname`, `lastname`,
+    /// `password`, `email`, `valid`, `_customfields[<id>]`, ...); returns the new `idst`.
+    pub async fn create_user(&self, fields: &[(String, String)]) -> Result<i64> {
+        let reply = self.call("user/create", fields).await?;
+        reply
+            .get("idst")
+            .and_then(int_value)
+            .filter(|id| *id > 0)
+            .ok_or_else(|| Error::Decode(format!("user/create gave no idst: {reply}")))
+    }
+
+    /// How many users there are with `status` `active`, `suspended` or `all` (`user/countusers`).
+    pub async fn count_users(&self, status: &str) -> Result<i64> {
+        let reply = self
+            .call("user/countusers", &[field("status", status)])
+            .await?;
+        reply
+            .get("users_count")
+            .and_then(int_value)
+            .ok_or_else(|| Error::Decode(format!("user/countusers gave no users_count: {reply}")))
+    }
+
+    /// The courses of a user (`user/userCourses`), read from Forma 3.x's or 4.x's shape.
+    pub async fn user_courses(&self, idst: i64) -> Result<Vec<FormaUserCourse>> {
+        let reply = self
+            .call("user/userCourses", &[field("idst", &idst.to_string())])
+            .await?;
+        types::user_courses(reply.get("courses").unwrap_or(&Value::Null))
+    }
+
+    /// The course catalogue (`course/courses`), of one category when given.
+    pub async fn courses(&self, category: Option<i64>) -> Result<Vec<FormaCourse>> {
+        let fields: Vec<_> = category
+            .map(|c| field("category", &c.to_string()))
+            .into_iter()
+            .collect();
+        let reply = self.call("course/courses", &fields).await?;
+        decode("course/courses", member(reply, "courses"))
+    }
+
+    /// The subscriptions of a course (`course/getUsersSubscription`).
+    pub async fn course_subscriptions(&self, course_id: i64) -> Result<Vec<FormaSubscription>> {
+        let reply = self
+            .call(
+                "course/getUsersSubscription",
+                &[field("course_id", &course_id.to_string())],
+            )
+            .await?;
+        decode(
+            "course/getUsersSubscription",
+            member(reply, "courseSubscriptions"),
+        )
+    }
+
+    /// Subscribes a user to a course with a level name (`student`, `tutor`, `instructor`, ...)
+    /// (`course/addUserSubscription`); returns Forma's message.
+    pub async fn subscribe(&self, idst: i64, course_id: i64, user_level: &str) -> Result<String> {
+        let fields = [
+            field("idst", &idst.to_string()),
+            field("course_id", &course_id.to_string()),
+            field("user_level", user_level),
+        ];
+        let reply = self.call("course/addUserSubscription", &fields).await?;
+        Ok(message_of(&reply))
+    }
+
+    /// Removes a user from a course (`course/deleteUserSubscription`); returns Forma's message.
+    pub async fn unsubscribe(&self, idst: i64, course_id: i64) -> Result<String> {
+        let fields = [
+            field("idst", &idst.to_string()),
+            field("course_id", &course_id.to_string()),
+        ];
+        let reply = self.call("course/deleteUserSubscription", &fields).await?;
+        Ok(message_of(&reply))
     }
 
     async fn post(
@@ -146,6 +282,33 @@ impl Forma {
         }
         let (status, bytes) = out.send(&self.http).await?;
         parse_envelope(status, &bytes)
+    }
+}
+
+/// A form field.
+fn field(name: &str, value: &str) -> (String, String) {
+    (name.to_owned(), value.to_owned())
+}
+
+/// One member of an answer (`null` when absent).
+fn member(mut reply: Value, name: &str) -> Value {
+    reply.get_mut(name).map(Value::take).unwrap_or(Value::Null)
+}
+
+/// The `message` of an answer, or `""`.
+fn message_of(reply: &Value) -> String {
+    reply
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The `details` of a user lookup; `false` (3.x's missing user) is `None`.
+fn details(what: &str, reply: Value) -> Result<Option<FormaUserDetails>> {
+    match member(reply, "details") {
+        Value::Null | Value::Bool(false) => Ok(None),
+        details => decode(what, details).map(Some),
     }
 }
 
