@@ -170,16 +170,16 @@ impl Forma {
     pub async fn user_details(&self, idst: i64) -> Result<Option<FormaUserDetails>> {
         let reply = self
             .call("user/userdetails", &[field("idst", &idst.to_string())])
-            .await?;
-        details("user/userdetails", reply)
+            .await;
+        details("user/userdetails", reply, "Invalid user ID: ")
     }
 
     /// One user's details by login name (`user/userdetailsbyuserid`).
     pub async fn user_details_by_userid(&self, userid: &str) -> Result<Option<FormaUserDetails>> {
         let reply = self
             .call("user/userdetailsbyuserid", &[field("userid", userid)])
-            .await?;
-        details("user/userdetailsbyuserid", reply)
+            .await;
+        details("user/userdetailsbyuserid", reply, "Error: invalid userid: ")
     }
 
     /// Creates a user (`user/create`) from Forma's fields (`userid`, `firstname`, `lastname`,
@@ -304,8 +304,13 @@ fn message_of(reply: &Value) -> String {
         .to_owned()
 }
 
-/// The `details` of a user lookup; `false` (3.x's missing user) is `None`.
-fn details(what: &str, reply: Value) -> Result<Option<FormaUserDetails>> {
+/// The `details` of a user lookup. A missing user is `None`, whether Forma says so with
+/// `details:false` (3.x) or with its error message starting `not_found`.
+fn details(what: &str, reply: Result<Value>, not_found: &str) -> Result<Option<FormaUserDetails>> {
+    let reply = match reply {
+        Err(Error::Forma { message: Some(m) }) if m.starts_with(not_found) => return Ok(None),
+        other => other?,
+    };
     match member(reply, "details") {
         Value::Null | Value::Bool(false) => Ok(None),
         details => decode(what, details).map(Some),
