@@ -204,6 +204,10 @@ async fn the_chamilo_rest_client_authenticates_again_when_its_key_is_rotated_or_
         "{err:?}"
     );
 
+    // `gatehouse call` with the sandbox file (the old key and the password) renews it too.
+    let profile = json_out(&call(&sb, &["chamilo", "user_profile"]).await);
+    assert_eq!(profile["username"], "admin", "{profile}");
+
     admin(data.path(), &["credential", "revoke", &public_id]).await;
     let courses = rest
         .get_courses()

@@ -40,9 +40,19 @@ pub async fn chamilo(r: Request<'_>) -> anyhow::Result<Value> {
         return Ok(soap_to_json(&result));
     }
     let username = r.creds.require("chamilo", "username")?;
-    let client = match r.creds.get("api_key") {
-        Some(key) => ChamiloRest::with_api_key(url, username, key),
-        None => ChamiloRest::with_password(url, username, r.creds.require("chamilo", "password")?),
+    // With both, the key saves an `authenticate` and the password renews it if it was rotated.
+    let known_key = r
+        .creds
+        .get("api_key")
+        .filter(|_| r.operation != "authenticate");
+    let client = match (known_key, r.creds.get("password")) {
+        (Some(key), Some(password)) => {
+            ChamiloRest::with_password(url, username, password).with_known_key(key)
+        }
+        (Some(key), None) => ChamiloRest::with_api_key(url, username, key),
+        (None, _) => {
+            ChamiloRest::with_password(url, username, r.creds.require("chamilo", "password")?)
+        }
     }
     .with_trace(r.trace.clone());
     if r.operation == "authenticate" {

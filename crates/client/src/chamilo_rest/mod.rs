@@ -89,6 +89,15 @@ impl ChamiloRest {
         }
     }
 
+    /// Starts from a key known from an earlier `authenticate` (saves that call); with a
+    /// password client the key is still renewed if the server refuses it.
+    pub fn with_known_key(self, api_key: impl Into<String>) -> Self {
+        Self {
+            api_key: Arc::new(Mutex::new(Some(api_key.into()))),
+            ..self
+        }
+    }
+
     /// Records every exchange into `trace` (for diagnostics).
     pub fn with_trace(mut self, trace: Trace) -> Self {
         self.trace = Some(trace);
