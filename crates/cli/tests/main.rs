@@ -2,6 +2,7 @@
 
 mod admin;
 mod call;
+mod client_typed;
 mod explain;
 mod sandbox;
 mod serve;

@@ -22,7 +22,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         section["admin"]["username"].as_str().unwrap_or("admin"),
         section["admin"]["password"].as_str().unwrap_or_default(),
     );
-    println!("REST: {}", rest.user_profile().await?);
+    // Typed results where Chamilo documents the shape; `rest.action(..)` reaches any other.
+    let profile = rest.user_profile().await?;
+    println!(
+        "REST: {} is user {} ({})",
+        profile.username, profile.id, profile.full_name
+    );
+    println!(
+        "REST: 'alice' exists: {}",
+        rest.username_exists("alice").await?
+    );
+    for course in rest.get_courses().await? {
+        println!("REST: course {} {}", course.code, course.title);
+    }
     Ok(())
 }
 

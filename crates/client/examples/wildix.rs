@@ -1,4 +1,4 @@
-//! Lists the call queues through Wildix S2S, against a sandbox.
+//! Lists the call queues and colleagues through Wildix S2S, against a sandbox.
 //!
 //! `GATEHOUSE_CREDENTIALS=creds.json cargo run -p gatehouse-client --example wildix`
 
@@ -15,11 +15,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         secret: text("secret"),
     };
     let pbx = Wildix::new(&common::url(&creds, "wildix"), app)?;
-    println!(
-        "{}",
-        pbx.get("PBX/settings/CallQueues/", &serde_json::Value::Null)
-            .await?
-    );
+    for queue in pbx.call_queues(None, None).await?.records {
+        let members = pbx.call_queue(queue.id).await?.members;
+        println!(
+            "queue {} {}: {} members",
+            queue.id,
+            queue.name,
+            members.len()
+        );
+    }
+    for colleague in pbx.colleagues(None, None).await?.records {
+        println!("colleague {} at {}", colleague.login, colleague.extension);
+    }
+    // Any other endpoint: `pbx.request(method, path, &query, &body, encoding)`.
+    let history = pbx
+        .get("PBX/CallHistory/", &serde_json::json!({"count": "5"}))
+        .await?;
+    println!("history: {history}");
     Ok(())
 }
 

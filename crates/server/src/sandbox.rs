@@ -87,6 +87,12 @@ pub struct FormaCredentials {
     pub secret: String,
     /// SSO secret.
     pub sso_secret: String,
+    /// The configured `auth_method` (`code`, `token` or `secret_key`), so a client knows
+    /// which of these keys to use.
+    pub auth_method: crate::dialects::forma::AuthMethod,
+    /// The shared code, when `auth_method` is `code` and one is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// The administrator.
     pub admin: Login,
 }
@@ -237,6 +243,13 @@ impl Seeded {
                 key: secret(site_secrets::FORMA_API_KEY)?.expose().to_owned(),
                 secret: secret(site_secrets::FORMA_API_SECRET)?.expose().to_owned(),
                 sso_secret: secret(site_secrets::FORMA_SSO_SECRET)?.expose().to_owned(),
+                auth_method: state.config.forma.auth_method,
+                code: state
+                    .config
+                    .forma
+                    .shared_code
+                    .clone()
+                    .filter(|c| !c.is_empty()),
                 admin: self.admin.clone(),
             },
             wildix: WildixCredentials {

@@ -47,6 +47,7 @@ impl Credentials {
             "access_key",
             "secret",
             "sso_secret",
+            "code",
         ];
         self.values
             .iter()
@@ -69,7 +70,16 @@ fn env_keys(dialect: &str) -> &'static [&'static str] {
     match dialect {
         "chamilo" => &["url", "security_key", "username", "password", "api_key"],
         "corebos" => &["url", "username", "access_key"],
-        "forma" => &["url", "key", "secret", "sso_secret", "username", "password"],
+        "forma" => &[
+            "url",
+            "auth_method",
+            "code",
+            "key",
+            "secret",
+            "sso_secret",
+            "username",
+            "password",
+        ],
         "wildix" => &["url", "app_id", "app_name", "secret"],
         _ => &[],
     }

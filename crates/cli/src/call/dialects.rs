@@ -40,9 +40,19 @@ pub async fn chamilo(r: Request<'_>) -> anyhow::Result<Value> {
         return Ok(soap_to_json(&result));
     }
     let username = r.creds.require("chamilo", "username")?;
-    let client = match r.creds.get("api_key") {
-        Some(key) => ChamiloRest::with_api_key(url, username, key),
-        None => ChamiloRest::with_password(url, username, r.creds.require("chamilo", "password")?),
+    // With both, the key saves an `authenticate` and the password renews it if it was rotated.
+    let known_key = r
+        .creds
+        .get("api_key")
+        .filter(|_| r.operation != "authenticate");
+    let client = match (known_key, r.creds.get("password")) {
+        (Some(key), Some(password)) => {
+            ChamiloRest::with_password(url, username, password).with_known_key(key)
+        }
+        (Some(key), None) => ChamiloRest::with_api_key(url, username, key),
+        (None, _) => {
+            ChamiloRest::with_password(url, username, r.creds.require("chamilo", "password")?)
+        }
     }
     .with_trace(r.trace.clone());
     if r.operation == "authenticate" {
@@ -104,28 +114,44 @@ pub async fn forma(r: Request<'_>) -> anyhow::Result<Value> {
     if !r.operation.contains('/') {
         bail!("forma operations are module/function (e.g. user/checkUsername) or `sso USERNAME`");
     }
-    let auth = match (r.creds.get("key"), r.creds.get("secret")) {
-        (Some(key), Some(secret)) => FormaAuth::Signature {
-            key: key.into(),
-            secret: secret.into(),
-        },
-        _ => match (r.creds.get("username"), r.creds.get("password")) {
-            (Some(u), Some(p)) => FormaAuth::Token {
-                username: u.into(),
-                password: p.into(),
-            },
-            _ => FormaAuth::Signature {
-                key: r.creds.require("forma", "key")?.into(),
-                secret: r.creds.require("forma", "secret")?.into(),
-            },
-        },
-    };
+    let auth = forma_auth(r.creds)?;
     let client = Forma::new(url, auth).with_trace(r.trace.clone());
     let mut fields = parse_params(r.params)?;
     if let Some(body) = r.json_body {
         fields.extend(form_pairs(body));
     }
     Ok(client.call(r.operation, &fields).await?)
+}
+
+/// The Forma method: `auth_method` when given (`code`, `token`, `secret_key`), else the
+/// shared `code`, else `key` + `secret`, else `username` + `password`.
+fn forma_auth(creds: &Credentials) -> anyhow::Result<FormaAuth> {
+    let code = || -> anyhow::Result<FormaAuth> {
+        Ok(FormaAuth::Code(creds.require("forma", "code")?.into()))
+    };
+    let token = || -> anyhow::Result<FormaAuth> {
+        Ok(FormaAuth::Token {
+            username: creds.require("forma", "username")?.into(),
+            password: creds.require("forma", "password")?.into(),
+        })
+    };
+    let signature = || -> anyhow::Result<FormaAuth> {
+        Ok(FormaAuth::Signature {
+            key: creds.require("forma", "key")?.into(),
+            secret: creds.require("forma", "secret")?.into(),
+        })
+    };
+    match creds.get("auth_method") {
+        Some("code") => code(),
+        Some("token") => token(),
+        Some("secret_key" | "signature") => signature(),
+        Some(other) => bail!(
+            "forma auth_method {other:?}: use code, token or secret_key (GATEHOUSE_FORMA_AUTH_METHOD)"
+        ),
+        None if creds.get("code").is_some() => code(),
+        None if creds.get("key").is_some() || creds.get("username").is_none() => signature(),
+        None => token(),
+    }
 }
 
 /// Wildix: `[METHOD] PATH` under `/api/v1/`, GET by default (D17).

@@ -70,8 +70,11 @@ impl Dialect {
 
 const EXAMPLES: &str = "Credentials: --profile-file/--profile, then GATEHOUSE_<DIALECT>_URL and
 GATEHOUSE_CHAMILO_{SECURITY_KEY,USERNAME,PASSWORD,API_KEY}, GATEHOUSE_COREBOS_{USERNAME,ACCESS_KEY},
-GATEHOUSE_FORMA_{KEY,SECRET,SSO_SECRET}, GATEHOUSE_WILDIX_{APP_ID,APP_NAME,SECRET}, then the
-`default` profile of ~/.config/gatehouse/profiles.toml.
+GATEHOUSE_FORMA_{KEY,SECRET,SSO_SECRET,CODE,USERNAME,PASSWORD,AUTH_METHOD},
+GATEHOUSE_WILDIX_{APP_ID,APP_NAME,SECRET}, then the `default` profile of
+~/.config/gatehouse/profiles.toml (same keys in lower case, e.g. [default.forma] code = \"...\").
+Forma uses AUTH_METHOD (code, token or secret_key) when set, else CODE, else KEY+SECRET, else
+USERNAME+PASSWORD; the sandbox credentials file names its configured method.
 
 Examples (creds.json is the file `gatehouse sandbox --credentials-file creds.json` writes):
   gatehouse call --profile-file creds.json chamilo WSGetUserFromUsername username=admin
@@ -80,6 +83,7 @@ Examples (creds.json is the file `gatehouse sandbox --credentials-file creds.jso
   gatehouse call --profile-file creds.json corebos query 'query=SELECT * FROM Users;'
   gatehouse call --profile-file creds.json corebos create elementType=Accounts --json-body account.json
   gatehouse call --profile-file creds.json forma user/checkUsername userid=admin
+  GATEHOUSE_FORMA_URL=https://lms.example GATEHOUSE_FORMA_CODE=the-code gatehouse call forma user/checkUsername userid=admin
   gatehouse call --profile-file creds.json forma sso admin
   gatehouse call --profile-file creds.json wildix PBX/settings/CallQueues/
   gatehouse call --profile-file creds.json --verbose wildix POST Sounds/ directory=tts filename=hi text=Hello";

@@ -6,6 +6,8 @@
 //! A form body or query holding `null` or an empty array is refused: `http_build_query` drops
 //! those, so the server would hash different data than the client (§4, §7).
 
+mod types;
+
 use gatehouse_schemes::php_form::build_query;
 use gatehouse_schemes::php_value::{PhpArray, PhpValue};
 use gatehouse_schemes::wildix::{self, DEFAULT_LIFETIME, RawRequest};
@@ -14,7 +16,10 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::{Outgoing, default_client};
+use crate::lenient::{decode, int_value};
 use crate::trace::Trace;
+
+pub use types::{CallQueue, Colleague, NewCallQueue, QueueMember, Records, Sound};
 
 /// How a request body is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +159,178 @@ impl Wildix {
         let (status, bytes) = out.send(&self.http).await?;
         parse_envelope(status, &bytes)
     }
+}
+
+/// The typed operations of specs/wildix.md §6; [`Wildix::request`] reaches any other.
+impl Wildix {
+    /// One page of call queues (`GET PBX/settings/CallQueues/`); `None` keeps the PBX's paging.
+    pub async fn call_queues(
+        &self,
+        start: Option<i64>,
+        count: Option<i64>,
+    ) -> Result<Records<CallQueue>> {
+        let result = self
+            .get("PBX/settings/CallQueues/", &paging(start, count))
+            .await?;
+        decode("CallQueues", result)
+    }
+
+    /// One call queue with its members (`GET PBX/settings/CallQueues/{id}/`).
+    pub async fn call_queue(&self, id: i64) -> Result<CallQueue> {
+        let path = format!("PBX/settings/CallQueues/{id}/");
+        decode("CallQueues/{id}", self.get(&path, &Value::Null).await?)
+    }
+
+    /// Creates a call queue from a form body (`POST PBX/settings/CallQueues/`), as the
+    /// official client sends it; empty fields are left out, as a form cannot carry them.
+    pub async fn create_call_queue(&self, new: &NewCallQueue) -> Result<CallQueue> {
+        let mut body = serde_json::Map::new();
+        body.insert("name".into(), new.name.clone().into());
+        if !new.description.is_empty() {
+            body.insert("description".into(), new.description.clone().into());
+        }
+        if !new.strategy.is_empty() {
+            body.insert("strategy".into(), new.strategy.clone().into());
+        }
+        if !new.members.is_empty() {
+            body.insert("members".into(), new.members.clone().into());
+        }
+        let result = self
+            .request(
+                Method::POST,
+                "PBX/settings/CallQueues/",
+                &Value::Null,
+                &Value::Object(body),
+                BodyEncoding::Form,
+            )
+            .await?;
+        decode("CallQueues create", result)
+    }
+
+    /// Adds a dynamic member to a queue (`POST …/CallQueues/{id}/members/dynamic/`); returns
+    /// the queue with its members.
+    pub async fn add_dynamic_member(&self, queue: i64, member: &str) -> Result<CallQueue> {
+        let path = format!("PBX/settings/CallQueues/{queue}/members/dynamic/");
+        let body = serde_json::json!({ "member": member });
+        let result = self
+            .request(Method::POST, &path, &Value::Null, &body, BodyEncoding::Form)
+            .await?;
+        decode("CallQueues members add", result)
+    }
+
+    /// Removes a dynamic member (`DELETE …/CallQueues/{id}/members/dynamic/{member}`, the
+    /// member percent-encoded as one path segment); returns the queue with its members.
+    pub async fn remove_dynamic_member(&self, queue: i64, member: &str) -> Result<CallQueue> {
+        let path = format!(
+            "PBX/settings/CallQueues/{queue}/members/dynamic/{}",
+            path_segment(member)
+        );
+        let result = self
+            .request(
+                Method::DELETE,
+                &path,
+                &Value::Null,
+                &Value::Null,
+                BodyEncoding::Form,
+            )
+            .await?;
+        decode("CallQueues members delete", result)
+    }
+
+    /// One page of colleagues, the users with an extension (`GET Colleagues/`).
+    pub async fn colleagues(
+        &self,
+        start: Option<i64>,
+        count: Option<i64>,
+    ) -> Result<Records<Colleague>> {
+        decode(
+            "Colleagues",
+            self.get("Colleagues/", &paging(start, count)).await?,
+        )
+    }
+
+    /// The PBX call history (`GET PBX/CallHistory/`) with Wildix's query parameters
+    /// (`fields`, `filter[start][from]`, `count`, `start`); rows as the PBX sends them.
+    pub async fn call_history(
+        &self,
+        query: &Value,
+    ) -> Result<Records<serde_json::Map<String, Value>>> {
+        decode("CallHistory", self.get("PBX/CallHistory/", query).await?)
+    }
+
+    /// The sounds, of one directory when given (`GET Sounds/`).
+    pub async fn sounds(&self, directory: Option<&str>) -> Result<Records<Sound>> {
+        let query = directory.map_or(Value::Null, |d| serde_json::json!({ "directory": d }));
+        decode("Sounds", self.get("Sounds/", &query).await?)
+    }
+
+    /// Makes a text-to-speech sound (`POST Sounds/` with `directory`, `filename`, `text`,
+    /// `voice`, the form the official client sends).
+    pub async fn create_tts_sound(
+        &self,
+        directory: &str,
+        filename: &str,
+        text: &str,
+        voice: &str,
+    ) -> Result<Sound> {
+        let body = serde_json::json!({
+            "directory": directory, "filename": filename, "text": text, "voice": voice,
+        });
+        let result = self
+            .request(
+                Method::POST,
+                "Sounds/",
+                &Value::Null,
+                &body,
+                BodyEncoding::Form,
+            )
+            .await?;
+        decode("Sounds create", result)
+    }
+
+    /// Deletes a sound (`DELETE Sounds/{name}`); returns how many files went.
+    pub async fn delete_sound(&self, name: &str, directory: Option<&str>) -> Result<i64> {
+        let query = directory.map_or(Value::Null, |d| serde_json::json!({ "directory": d }));
+        let path = format!("Sounds/{}", path_segment(name));
+        let result = self
+            .request(
+                Method::DELETE,
+                &path,
+                &query,
+                &Value::Null,
+                BodyEncoding::Form,
+            )
+            .await?;
+        Ok(result
+            .get("deleted")
+            .and_then(int_value)
+            .unwrap_or_default())
+    }
+}
+
+/// The `start`/`count` query of a list endpoint (only what was given).
+fn paging(start: Option<i64>, count: Option<i64>) -> Value {
+    let mut query = serde_json::Map::new();
+    if let Some(start) = start {
+        query.insert("start".into(), start.to_string().into());
+    }
+    if let Some(count) = count {
+        query.insert("count".into(), count.to_string().into());
+    }
+    Value::Object(query)
+}
+
+/// Percent-encodes one path segment (RFC 3986 unreserved characters stay as they are), so a
+/// member such as `Local/101@pbxinternal` stays one segment; the signature covers it encoded.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn to_php(value: &Value, what: &str) -> Result<PhpArray> {
