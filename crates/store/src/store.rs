@@ -17,9 +17,9 @@ use crate::options::{Target, redact_url, sqlite_driver_url};
 use crate::{MasterKey, StoreError, StoreOptions};
 
 /// The `store_meta` row that proves which master key the database belongs to.
-const MASTER_KEY_CHECK: &str = "master_key_check";
-const MASTER_KEY_CHECK_AAD: &str = "meta:master_key_check";
-const MASTER_KEY_CHECK_VALUE: &[u8] = b"gatehouse master key check";
+pub(crate) const MASTER_KEY_CHECK: &str = "master_key_check";
+pub(crate) const MASTER_KEY_CHECK_AAD: &str = "meta:master_key_check";
+pub(crate) const MASTER_KEY_CHECK_VALUE: &[u8] = b"gatehouse master key check";
 
 /// The two engines behind one set of queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
