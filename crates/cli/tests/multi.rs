@@ -332,7 +332,8 @@ async fn dialect_reads(served: &Served, creds: &Creds) -> Vec<(String, String)> 
         &["chamilo", "WSGetUserFromUsername", "username=alice"],
         &["chamilo", "WSGetUser", "original_user_id_name=hr", "original_user_id_value=A-1"],
         &["chamilo", "user_profile"],
-        &["chamilo", "course_list"],
+        &["chamilo", "user_courses"],
+        &["chamilo", "get_courses"],
         &["corebos", "retrieve", "id=19x1"],
         &["corebos", "query", "query=SELECT user_name, email1, first_name, last_name, status FROM Users;"],
         &["forma", "user/checkUsername", "userid=alice"],
@@ -343,7 +344,8 @@ async fn dialect_reads(served: &Served, creds: &Creds) -> Vec<(String, String)> 
     for args in calls {
         let (code, stdout, stderr) = call(served, creds, args).await;
         assert_eq!(code, 0, "call {args:?}: {stderr}{stdout}");
-        answers.push((args.join(" "), stdout));
+        // Links name the instance they were served from; the rest must be equal.
+        answers.push((args.join(" "), stdout.replace(&served.base_url, "<base>")));
     }
     answers
 }
@@ -437,7 +439,7 @@ async fn an_install_exported_from_sqlite_and_imported_into_postgresql_answers_ev
         .unwrap();
     assert_eq!(code, 0, "a user created after the import: {stderr}");
     let dave = target.admin(&["user", "show", "dave"]).await;
-    assert_eq!(dave["id"], 4, "{dave}");
+    assert_eq!(dave["user"]["id"], 4, "{dave}");
     b.stop().await.unwrap();
     db.drop().await.unwrap();
 }
