@@ -456,7 +456,7 @@ async fn serve_waits_for_a_database_that_starts_later_and_survives_an_outage() {
     let install = Install::new(
         &db.url,
         &key,
-        &[("GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT", "2"), ("GATEHOUSE_DATABASE_STARTUP_WAIT", "60")],
+        &[("GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT", "1"), ("GATEHOUSE_DATABASE_STARTUP_WAIT", "60")],
     );
     let access_key = alice_with_access_key(&install).await;
     let first = install.serve().await;
@@ -480,7 +480,9 @@ async fn serve_waits_for_a_database_that_starts_later_and_survives_an_outage() {
     // Outage: every dialect answers its store-failure error within the timeout.
     cluster.pause().await.unwrap();
     let down_since = Instant::now();
-    let answered_within = Duration::from_secs(2 + 4);
+    // Each store call of a request waits at most database_acquire_timeout (1 s here); a
+    // request touches the store a few times (lockout, verification, audit, operation).
+    let answered_within = Duration::from_secs(6);
     let started = Instant::now();
     let reply: Value = http
         .get(webservice(&served))
@@ -504,7 +506,7 @@ async fn serve_waits_for_a_database_that_starts_later_and_survives_an_outage() {
     for (args, expected) in expectations {
         let started = Instant::now();
         let (code, stdout, stderr) = call(&served, &creds, args).await;
-        assert!(started.elapsed() < answered_within + Duration::from_secs(2), "{args:?} took {:?}", started.elapsed());
+        assert!(started.elapsed() < answered_within, "{args:?} took {:?}", started.elapsed());
         assert_ne!(code, 0, "{args:?} succeeded with the database down: {stdout}");
         let said = format!("{stdout}{stderr}");
         assert!(said.contains(expected), "{args:?}: expected {expected:?} in {said}");
