@@ -48,7 +48,10 @@ async fn an_unreachable_database_names_the_url_without_its_password() {
     let line = serve_fails(
         &["--listen", "127.0.0.1:0"],
         &[
-            ("GATEHOUSE_DATABASE_URL", "postgres://gh:hunter2@127.0.0.1:1/gh"),
+            (
+                "GATEHOUSE_DATABASE_URL",
+                "postgres://gh:hunter2@127.0.0.1:1/gh",
+            ),
             ("GATEHOUSE_DATABASE_STARTUP_WAIT", "0"),
         ],
         &[],
@@ -67,7 +70,10 @@ async fn a_database_that_never_comes_up_stops_startup_after_the_configured_wait(
         cwd.path(),
         &["serve", "--listen", "127.0.0.1:0"],
         &[
-            ("GATEHOUSE_DATABASE_URL", "postgres://gh:hunter2@127.0.0.1:1/gh"),
+            (
+                "GATEHOUSE_DATABASE_URL",
+                "postgres://gh:hunter2@127.0.0.1:1/gh",
+            ),
             ("GATEHOUSE_DATABASE_STARTUP_WAIT", "2"),
             ("GATEHOUSE_LOG_LEVEL", "warn"),
         ],

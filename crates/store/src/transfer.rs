@@ -117,6 +117,9 @@ pub enum ImportMode {
     Merge,
 }
 
+/// One line of an export: its number (from 1) and its object.
+type Line = (usize, Map<String, Value>);
+
 fn transfer_error(reason: impl Into<String>) -> StoreError {
     StoreError::Transfer(reason.into())
 }
@@ -175,7 +178,8 @@ impl SqlStore {
                 .await
                 .map_err(query_error)?;
                 for row in &rows {
-                    let line = json!({"kind": table.name, "row": row_to_json(row).map_err(query_error)?});
+                    let line =
+                        json!({"kind": table.name, "row": row_to_json(row).map_err(query_error)?});
                     writeln!(out, "{line}").map_err(io_error)?;
                     summary.add(table.name);
                 }
@@ -185,7 +189,12 @@ impl SqlStore {
                 offset += PAGE;
             }
         }
-        writeln!(out, "{}", json!({"kind": END_KIND, "rows": summary.total()})).map_err(io_error)?;
+        writeln!(
+            out,
+            "{}",
+            json!({"kind": END_KIND, "rows": summary.total()})
+        )
+        .map_err(io_error)?;
         out.flush().map_err(io_error)?;
         tx.rollback().await.map_err(query_error)?;
         Ok(summary)
@@ -203,7 +212,7 @@ impl SqlStore {
         mode: ImportMode,
     ) -> Result<TransferSummary, StoreError> {
         let mut lines = input.lines().enumerate();
-        let mut next = || -> Result<Option<(usize, Map<String, Value>)>, StoreError> {
+        let mut next = || -> Result<Option<Line>, StoreError> {
             let Some((index, line)) = lines.next() else {
                 return Ok(None);
             };
@@ -217,8 +226,7 @@ impl SqlStore {
                 Err(e) => Err(transfer_error(format!("import: line {number}: {e}"))),
             }
         };
-        let (_, header) =
-            next()?.ok_or_else(|| transfer_error("import: the input is empty"))?;
+        let (_, header) = next()?.ok_or_else(|| transfer_error("import: the input is empty"))?;
         self.check_header(&header)?;
 
         let query_error = |e: sqlx::Error| transfer_error(format!("import: {}", reason(&e)));
@@ -364,7 +372,11 @@ async fn insert_row(
     let mut values = Vec::with_capacity(row.len());
     let mut binds: Vec<&Value> = Vec::new();
     for (column, value) in row {
-        if column.is_empty() || !column.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()) {
+        if column.is_empty()
+            || !column
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())
+        {
             return Err(format!("column name {column:?} is not one of gatehouse's"));
         }
         columns.push(column.as_str());
@@ -375,7 +387,11 @@ async fn insert_row(
                 binds.push(value);
                 values.push(format!("${}", binds.len()));
             }
-            other => return Err(format!("column {column}: {other} is not an integer, a string or null")),
+            other => {
+                return Err(format!(
+                    "column {column}: {other} is not an integer, a string or null"
+                ));
+            }
         }
     }
     let sql = format!(
