@@ -89,7 +89,9 @@ pub async fn open_store(config: &Config, key: MasterKey) -> anyhow::Result<SqlSt
     }
     let options = StoreOptions {
         url,
-        ..StoreOptions::default()
+        max_connections: config.database_max_connections,
+        acquire_timeout: std::time::Duration::from_secs(config.database_acquire_timeout),
+        connect_wait: std::time::Duration::from_secs(config.database_startup_wait),
     };
     let store = SqlStore::connect(&options, key)
         .await

@@ -252,6 +252,9 @@ pub trait SiteSecrets: Send + Sync {
     async fn site_secret(&self, name: &str) -> DomainResult<Option<Secret>>;
     /// Sets the secret called `name`.
     async fn put_site_secret(&self, name: &str, value: &Secret) -> DomainResult<()>;
+    /// Sets the secret called `name` only if it is not set yet; `true` if this call set it.
+    /// Instances starting together on one database all keep the first value written.
+    async fn create_site_secret(&self, name: &str, value: &Secret) -> DomainResult<bool>;
     /// The names of the secrets that are set, ordered.
     async fn site_secret_names(&self) -> DomainResult<Vec<String>>;
 }

@@ -24,6 +24,16 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The database: `sqlite://PATH` (default `sqlite://<data_dir>/db.sqlite`) or `postgres://…`.
     pub database_url: Option<String>,
+    /// Most connections one instance opens to the database (the pool size). With N
+    /// instances on one PostgreSQL server, N × this must stay below its `max_connections`.
+    pub database_max_connections: u32,
+    /// Seconds a query waits for a free or new connection before the request gets the
+    /// dialect's store-failure answer (D9); bounds how long requests hang while the database
+    /// is down.
+    pub database_acquire_timeout: u64,
+    /// Seconds startup keeps retrying a database that is not reachable yet (a server or
+    /// container still starting) before giving up with one line; 0 tries once.
+    pub database_startup_wait: u64,
     /// Proxies whose `X-Forwarded-For` is believed; empty = believe none (ARCHITECTURE §4.1).
     #[serde(deserialize_with = "one_or_many")]
     pub trusted_proxies: Vec<IpNet>,
@@ -225,6 +235,9 @@ impl Default for Config {
             listen: vec![SocketAddr::from(([127, 0, 0, 1], 8080))],
             data_dir: PathBuf::from("./gatehouse-data"),
             database_url: None,
+            database_max_connections: 8,
+            database_acquire_timeout: 5,
+            database_startup_wait: 30,
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
             log_level: "info".to_owned(),
@@ -360,6 +373,11 @@ impl Config {
             }
         }
         self.forma.check().map_err(ConfigError::Invalid)?;
+        if self.database_max_connections == 0 || self.database_acquire_timeout == 0 {
+            return Err(ConfigError::Invalid(
+                "database_max_connections and database_acquire_timeout must be at least 1".into(),
+            ));
+        }
         if let Some(url) = &self.database_url {
             let known = ["sqlite:", "postgres:", "postgresql:"];
             if !known.iter().any(|p| url.starts_with(p)) {

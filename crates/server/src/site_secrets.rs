@@ -28,13 +28,17 @@ pub const ALL: [(&str, Generator); 4] = [
 ];
 
 /// Creates every missing site secret; returns the names it created.
+///
+/// Insert-if-absent, never overwrite: instances starting at the same moment on one empty
+/// database all end up reading the one value that was written first.
 pub async fn ensure(store: &dyn SiteSecrets) -> Result<Vec<&'static str>, DomainError> {
     let mut created = Vec::new();
     for (name, generate) in ALL {
-        if store.site_secret(name).await?.is_none() {
-            store
-                .put_site_secret(name, &Secret::new(generate()))
-                .await?;
+        if store.site_secret(name).await?.is_none()
+            && store
+                .create_site_secret(name, &Secret::new(generate()))
+                .await?
+        {
             created.push(name);
         }
     }

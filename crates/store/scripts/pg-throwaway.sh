@@ -4,6 +4,7 @@
 #   pg-throwaway.sh start   initialises the cluster if needed, starts it, prints its admin URL
 #   pg-throwaway.sh url     prints the admin URL
 #   pg-throwaway.sh stop    stops the cluster and deletes its data
+#   pg-throwaway.sh pause   stops the server and keeps its data (`start` brings it back)
 #
 #   GATEHOUSE_TEST_PG_URL=$(crates/store/scripts/pg-throwaway.sh start) cargo test -p gatehouse-store
 #   crates/store/scripts/pg-throwaway.sh stop
@@ -77,9 +78,17 @@ stop() {
     fi
 }
 
+pause() {
+    local bin
+    bin="$(bindir)"
+    [ -f "$dir/PG_VERSION" ] || fail "no cluster in $dir"
+    as_owner "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
+}
+
 case "${1:-}" in
     start) start ;;
+    pause) pause ;;
     url) echo "$url" ;;
     stop) stop ;;
-    *) fail "usage: $0 start|url|stop" ;;
+    *) fail "usage: $0 start|url|stop|pause" ;;
 esac

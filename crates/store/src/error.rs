@@ -79,6 +79,9 @@ pub enum StoreError {
         /// The URL, password redacted.
         url: String,
     },
+    /// An export or import could not be completed; nothing was imported.
+    #[error("{0}")]
+    Transfer(String),
     /// The master key is malformed.
     #[error("master key: {0}")]
     MasterKey(String),

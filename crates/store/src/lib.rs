@@ -12,7 +12,8 @@
 //! and the runner's `schema_migrations`; migration 2 adds the lockout table, migration 3
 //! `course_sessions`, `session_users`, `session_courses` and `course_descriptions`.
 //! Secrets are sealed with XChaCha20-Poly1305 under a [`MasterKey`] kept outside the
-//! database, beside a SHA-256 lookup hash (D12). sqlx errors become
+//! database, beside a SHA-256 lookup hash (D12). [`SqlStore::export_to`] and
+//! [`SqlStore::import_from`] move every row between databases of either engine. sqlx errors become
 //! [`gatehouse_domain::DomainError`]s in one module and nowhere else; startup failures are
 //! [`StoreError`]s whose message names the setting to fix.
 //!
@@ -41,15 +42,19 @@ mod lockouts;
 mod migrate;
 mod options;
 mod pbx;
+mod provision;
 mod rows;
 mod seed;
 mod sessions;
 mod site_secrets;
 mod store;
+mod transfer;
 mod users;
 
 pub use crypto::MasterKey;
 pub use error::StoreError;
 pub use migrate::Migrated;
 pub use options::{StoreOptions, redact_url};
+pub use provision::{create_pg_database, drop_pg_database};
 pub use store::SqlStore;
+pub use transfer::{EXPORT_FORMAT, ImportMode, TransferSummary};

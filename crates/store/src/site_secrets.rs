@@ -53,6 +53,24 @@ impl SiteSecrets for SqlStore {
         Ok(())
     }
 
+    async fn create_site_secret(&self, name: &str, value: &Secret) -> DomainResult<bool> {
+        if name.trim().is_empty() {
+            return Err(DomainError::invalid("name", "must not be empty"));
+        }
+        let sealed = self.sealer.seal(&aad(name), value.expose().as_bytes())?;
+        let done = sqlx::query(
+            "INSERT INTO site_secrets (name, secret_sealed, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(sealed)
+        .bind(to_micros(now()))
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn site_secret_names(&self) -> DomainResult<Vec<String>> {
         sqlx::query("SELECT name FROM site_secrets ORDER BY name")
             .fetch_all(&self.pool)

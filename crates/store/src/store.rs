@@ -17,9 +17,9 @@ use crate::options::{Target, redact_url, sqlite_driver_url};
 use crate::{MasterKey, StoreError, StoreOptions};
 
 /// The `store_meta` row that proves which master key the database belongs to.
-const MASTER_KEY_CHECK: &str = "master_key_check";
-const MASTER_KEY_CHECK_AAD: &str = "meta:master_key_check";
-const MASTER_KEY_CHECK_VALUE: &[u8] = b"gatehouse master key check";
+pub(crate) const MASTER_KEY_CHECK: &str = "master_key_check";
+pub(crate) const MASTER_KEY_CHECK_AAD: &str = "meta:master_key_check";
+pub(crate) const MASTER_KEY_CHECK_VALUE: &[u8] = b"gatehouse master key check";
 
 /// The two engines behind one set of queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +93,18 @@ impl SqlStore {
 
         wait_for_database(&connect_options, options, &redacted)
             .await
-            .map_err(|e| connect_failed(&e))?;
+            .map_err(|e| match connect_failed(&e) {
+                StoreError::Connect { url, reason } if !options.connect_wait.is_zero() => {
+                    StoreError::Connect {
+                        url,
+                        reason: format!(
+                            "{reason}; gave up after retrying for {} s (database_startup_wait)",
+                            options.connect_wait.as_secs()
+                        ),
+                    }
+                }
+                other => other,
+            })?;
         let pool_options = pool_options(&target, options);
         let writer_options = match target {
             Target::SqliteFile { .. } => Some(pool_options.clone().max_connections(1)),
@@ -239,6 +250,7 @@ async fn wait_for_database(
     redacted: &str,
 ) -> Result<(), sqlx::Error> {
     let deadline = Instant::now() + options.connect_wait;
+    let mut announced = false;
     loop {
         let attempt = tokio::time::timeout(
             options.acquire_timeout.max(Duration::from_secs(1)),
@@ -252,7 +264,18 @@ async fn wait_for_database(
                 return Ok(());
             }
             Err(e) if Instant::now() < deadline => {
-                tracing::info!(url = %redacted, reason = %reason(&e), "database not reachable yet; retrying");
+                // One line for the operator, then quiet retries until the deadline.
+                if announced {
+                    tracing::debug!(url = %redacted, reason = %reason(&e), "database not reachable yet; retrying");
+                } else {
+                    announced = true;
+                    tracing::info!(
+                        url = %redacted,
+                        reason = %reason(&e),
+                        wait_seconds = options.connect_wait.as_secs(),
+                        "database not reachable yet; retrying until database_startup_wait has passed"
+                    );
+                }
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
             Err(e) => return Err(e),

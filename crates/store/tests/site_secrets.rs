@@ -63,3 +63,27 @@ async fn a_site_secret_under_another_master_key_is_unreadable() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn creating_a_site_secret_keeps_the_first_value_written() {
+    for t in stores().await {
+        let s = &t.store;
+        assert!(
+            s.create_site_secret("forma.sso_secret", &Secret::new("first"))
+                .await
+                .unwrap(),
+            "{}",
+            t.label
+        );
+        assert!(
+            !s.create_site_secret("forma.sso_secret", &Secret::new("second"))
+                .await
+                .unwrap(),
+            "{}",
+            t.label
+        );
+        let value = s.site_secret("forma.sso_secret").await.unwrap().unwrap();
+        assert_eq!(value.expose(), "first", "{}", t.label);
+        t.finish().await;
+    }
+}

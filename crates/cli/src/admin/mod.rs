@@ -10,6 +10,7 @@ mod credential;
 mod lockout;
 mod output;
 mod secrets;
+mod transfer;
 mod user;
 mod wildix_app;
 mod wildix_queue;
@@ -74,6 +75,11 @@ pub enum AdminCommand {
     WildixQueue(wildix_queue::WildixQueueCommand),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Write every row (users, credentials still sealed, courses, records, secrets) to
+    /// stdout as JSON lines, to move the install to another database.
+    Export,
+    /// Read an export from stdin into the configured database (empty unless --merge).
+    Import(transfer::ImportArgs),
 }
 
 /// Runs one admin command.
@@ -97,6 +103,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Lockout(cmd) => lockout::run(&admin, cmd).await,
         AdminCommand::WildixApp(cmd) => wildix_app::run(&admin, cmd).await,
         AdminCommand::WildixQueue(cmd) => wildix_queue::run(&admin, cmd).await,
+        AdminCommand::Export => transfer::export(&admin).await,
+        AdminCommand::Import(args) => transfer::import(&admin, args).await,
         AdminCommand::Migrate => out.done(
             &format!("database is up to date ({})", admin.store.engine()),
             serde_json::json!({"ok": true, "engine": admin.store.engine()}),
