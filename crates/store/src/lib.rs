@@ -48,6 +48,7 @@ mod site_secrets;
 mod store;
 mod users;
 
+pub use audit::PURGE_BATCH;
 pub use crypto::MasterKey;
 pub use error::StoreError;
 pub use migrate::Migrated;

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod contain;
 pub mod guard;
+pub mod limits;
 pub mod observe;
 pub mod password;
 pub mod request_id;
