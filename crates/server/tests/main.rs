@@ -19,3 +19,4 @@ mod wildix_refusals;
 mod wildix_resources;
 mod wildix_support;
 mod wildix_vectors;
+mod write_audit;
