@@ -14,6 +14,7 @@ mod forma_rest;
 mod forma_sso;
 mod forma_support;
 mod guard;
+mod hygiene;
 mod operations;
 mod wildix_refusals;
 mod wildix_resources;

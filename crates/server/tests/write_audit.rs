@@ -43,7 +43,10 @@ async fn check(app: &TestApp, expected: Expected, network: bool) {
     assert_eq!(e.principal.as_deref(), expected.principal, "{label}");
     assert_eq!(e.outcome, expected.outcome, "{label}");
     assert_eq!(e.reason, expected.reason, "{label}");
-    assert!(e.request_id.as_deref().is_some_and(|id| !id.is_empty()), "{label}");
+    assert!(
+        e.request_id.as_deref().is_some_and(|id| !id.is_empty()),
+        "{label}"
+    );
     if network {
         assert_eq!(e.ip, Some("127.0.0.1".parse().unwrap()), "{label}");
     } else {
@@ -77,7 +80,11 @@ async fn chamilo_soap_writes_are_audited() {
     // A read is not a write: the newest event stays the authentication decision.
     let before = newest(&app).await.id;
     soap::call(&app, "WSGetUser", "GetUser", &soap::user_ref("hr-1")).await;
-    let events = app.store().audit_events(AuditQuery::default()).await.unwrap();
+    let events = app
+        .store()
+        .audit_events(AuditQuery::default())
+        .await
+        .unwrap();
     let after: Vec<_> = events.iter().filter(|e| e.id > before).collect();
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0].event.operation, "WSGetUser");
@@ -142,8 +149,12 @@ async fn corebos_writes_and_logout_are_audited() {
         reason: "ok",
     };
     check(&crm.app, created, true).await;
-    crm.post(&[("operation", "delete"), ("sessionName", &sid), ("id", "12x999999")])
-        .await;
+    crm.post(&[
+        ("operation", "delete"),
+        ("sessionName", &sid),
+        ("id", "12x999999"),
+    ])
+    .await;
     let missing = newest(&crm.app).await.event;
     assert_eq!(
         (missing.operation.as_str(), missing.outcome),
@@ -193,7 +204,12 @@ async fn wildix_writes_are_audited() {
     assert_eq!(answer.status, 200, "{}", answer.json);
     let got = newest(&app).await.event;
     assert_eq!(
-        (got.dialect.as_str(), got.operation.as_str(), got.outcome, got.reason.as_str()),
+        (
+            got.dialect.as_str(),
+            got.operation.as_str(),
+            got.outcome,
+            got.reason.as_str()
+        ),
         ("wildix", "Originate", Outcome::Success, "ok"),
         "{got:?}"
     );

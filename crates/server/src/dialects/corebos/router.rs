@@ -12,8 +12,8 @@ use super::codec::{self, Op, OpName, Reply};
 use super::error::CorebosError;
 use super::ops;
 use super::params::Params;
-use crate::edge::observe::ResponseOutcome;
 use crate::edge::audit::{self, RequestAudit};
+use crate::edge::observe::ResponseOutcome;
 use crate::edge::{AuthFailure, ClientIp, RequestId, contain};
 use crate::state::AppState;
 
@@ -124,11 +124,7 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ()> {
             }
         }
     }
-    if seen > limit {
-        Err(())
-    } else {
-        Ok(bytes)
-    }
+    if seen > limit { Err(()) } else { Ok(bytes) }
 }
 
 /// The one dispatch: operation name, session, parameters, then the operation (§1).
@@ -156,11 +152,16 @@ async fn dispatch(
         return run(state, origin, headers, sid, caller.as_ref(), op).await;
     }
     // Every write is audited once, as the session's user, however it ends.
-    let audit = RequestAudit::new(DIALECT, name.wire_name(), origin.ip, origin.request_id.clone())
-        .by(
-            caller.as_ref().map_or("none", |c| c.principal.scheme),
-            caller.as_ref().and_then(|c| c.principal.username()),
-        );
+    let audit = RequestAudit::new(
+        DIALECT,
+        name.wire_name(),
+        origin.ip,
+        origin.request_id.clone(),
+    )
+    .by(
+        caller.as_ref().map_or("none", |c| c.principal.scheme),
+        caller.as_ref().and_then(|c| c.principal.username()),
+    );
     let result = run(state, origin, headers, sid, caller.as_ref(), op).await;
     let label = result
         .as_ref()

@@ -14,8 +14,8 @@ use super::ops::courses::{self, CourseCtx};
 use super::ops::sso;
 use super::ops::users::{self, UserCtx};
 use super::output::{self, Format, Value};
-use crate::edge::observe::ResponseOutcome;
 use crate::edge::audit::{self, RequestAudit};
+use crate::edge::observe::ResponseOutcome;
 use crate::edge::{ClientIp, RequestId, contain};
 use crate::state::AppState;
 
@@ -146,11 +146,16 @@ async fn dispatch(
         return run(state, origin, params, op, site).await;
     }
     // Every write is audited once, as the authenticated caller, however it ends.
-    let audit = RequestAudit::new(DIALECT, op.wire_name(), origin.ip, origin.request_id.clone())
-        .by(
-            principal.as_ref().map_or("none", |p| p.scheme),
-            principal.as_ref().and_then(|p| p.username()),
-        );
+    let audit = RequestAudit::new(
+        DIALECT,
+        op.wire_name(),
+        origin.ip,
+        origin.request_id.clone(),
+    )
+    .by(
+        principal.as_ref().map_or("none", |p| p.scheme),
+        principal.as_ref().and_then(|p| p.username()),
+    );
     let result = run(state, origin, params, op, site).await;
     let label = result
         .as_ref()
@@ -274,11 +279,7 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ()> {
             }
         }
     }
-    if seen > limit {
-        Err(())
-    } else {
-        Ok(bytes)
-    }
+    if seen > limit { Err(()) } else { Ok(bytes) }
 }
 
 /// A pre-dispatch error: plain text, PHP's default content type, HTTP 200 (§2.4).

@@ -30,7 +30,10 @@ pub async fn handle(
         DIALECT,
         format!("{} {}", request.method(), request.uri().path()),
         ip,
-        request.extensions().get::<RequestId>().map(|id| id.0.clone()),
+        request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone()),
     );
     // Contained so a panic or timeout becomes Wildix's 500 envelope (D9), not a bare 500.
     let task_state = state.clone();
@@ -41,7 +44,9 @@ pub async fn handle(
     match contained {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => error.into_response(),
-        Err(stopped) => WildixError::Internal(format!("request {}", stopped.reason())).into_response(),
+        Err(stopped) => {
+            WildixError::Internal(format!("request {}", stopped.reason())).into_response()
+        }
     }
 }
 

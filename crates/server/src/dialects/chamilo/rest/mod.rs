@@ -38,8 +38,8 @@ use self::codec::Action;
 use self::error::RestError;
 use self::json::Json;
 use self::params::{Params, php_int};
-use crate::edge::observe::ResponseOutcome;
 use crate::edge::audit::{self, RequestAudit};
+use crate::edge::observe::ResponseOutcome;
 use crate::edge::{AuthRecord, ClientIp, RequestId, contain};
 use crate::state::AppState;
 
@@ -150,7 +150,10 @@ async fn handle(
     let audit = RequestAudit::new(
         "chamilo-rest",
         action.wire_name(),
-        context.audit.ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()),
+        context
+            .audit
+            .ip
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()),
         context.audit.request_id.clone(),
     )
     .by(context.audit.scheme, caller.principal.username());

@@ -151,7 +151,9 @@ async fn call(
     .await
     .map_err(|_| SoapError::Internal)?;
     if write {
-        let label = result.as_ref().map_or_else(SoapError::outcome, |_| audit::OK);
+        let label = result
+            .as_ref()
+            .map_or_else(SoapError::outcome, |_| audit::OK);
         audit.write_done(state.store.as_ref(), label).await;
     }
     result
