@@ -3,6 +3,7 @@
 mod admin;
 mod call;
 mod explain;
+mod hygiene;
 mod sandbox;
 mod serve;
 mod startup_errors;
