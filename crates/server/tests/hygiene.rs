@@ -335,8 +335,10 @@ async fn bodies_over_each_dialects_configured_limit_get_its_own_answer() {
 
 #[tokio::test]
 async fn an_oversized_header_block_is_431_not_a_dialect_run() {
-    let mut config = Config::default();
-    config.header_limit = 2048;
+    let config = Config {
+        header_limit: 2048,
+        ..Config::default()
+    };
     let app = TestApp::with_config(config).await;
     let response = Req::new("soap", reqwest::Method::GET, format!("{SOAP}?wsdl"))
         .header("x-filler", "f".repeat(3000))

@@ -161,7 +161,7 @@ async fn purging_removes_only_events_older_than_the_cut() {
 
 #[tokio::test]
 async fn purging_a_backlog_larger_than_one_batch_removes_all_of_it() {
-    let backlog = gatehouse_store::PURGE_BATCH as i64 * 2 + 7;
+    let backlog = gatehouse_store::PURGE_BATCH * 2 + 7;
     for t in stores().await {
         let s = &t.store;
         for seconds in 0..backlog {
