@@ -128,6 +128,11 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         credentials.chamilo.admin.username, credentials.chamilo.admin.password
     );
 
+    // Audit retention: purge now and hourly (`audit_retention_days`, 0 = keep for ever).
+    let _retention = gatehouse_server::ops::retention::spawn(
+        state.store.clone(),
+        state.config.audit_retention_days,
+    );
     let mut listeners = vec![(listener, gatehouse_server::app(state.clone()))];
     if let Some(router) = gatehouse_server::dialect_app(state, "wildix") {
         listeners.push((wildix_listener, router));

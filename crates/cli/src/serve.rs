@@ -91,6 +91,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             served.push((listener, router.clone()));
         }
     }
+    // Audit retention: purge now and hourly (`audit_retention_days`, 0 = keep for ever).
+    let _retention =
+        gatehouse_server::ops::retention::spawn(state.store.clone(), config.audit_retention_days);
     gatehouse_server::serve(served, runtime::shutdown_signal()).await?;
     Ok(())
 }

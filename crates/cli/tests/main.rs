@@ -4,6 +4,7 @@ mod admin;
 mod call;
 mod client_typed;
 mod explain;
+mod hygiene;
 mod multi;
 mod sandbox;
 mod serve;

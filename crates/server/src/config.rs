@@ -45,6 +45,12 @@ pub struct Config {
     pub diagnostics: bool,
     /// How long audit events are kept, in days; 0 keeps them for ever.
     pub audit_retention_days: u32,
+    /// Seconds a request may take before it is answered with its dialect's internal error
+    /// (D9 "timeout") and its work is cancelled; 0 = no limit.
+    pub request_timeout: u64,
+    /// The largest total size of a request's header block, in bytes (names, values and
+    /// their separators); a larger one is answered 431 before any dialect sees it.
+    pub header_limit: usize,
     /// Lockout after repeated authentication failures (D6, D8).
     pub guard: crate::edge::GuardConfig,
     /// Chamilo (SOAP and REST).
@@ -56,6 +62,9 @@ pub struct Config {
     /// Wildix WMS S2S.
     pub wildix: WildixConfig,
 }
+
+/// The default `body_limit` of every dialect: 2 MiB (D9).
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The settings every dialect section has (D14); dialect issues add their own keys beside them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +109,8 @@ pub struct ChamiloConfig {
     /// Chamilo's `webservice_enable_adminonly_api`: allows the REST actions that reveal other
     /// users' API keys (`get_user_api_key`, `get_users_api_keys`) to administrators.
     pub webservice_enable_adminonly_api: bool,
+    /// The largest request body read, in bytes (SOAP and REST; D9).
+    pub body_limit: usize,
 }
 
 impl Default for ChamiloConfig {
@@ -112,6 +123,7 @@ impl Default for ChamiloConfig {
             password_encryption: PasswordEncryption::Sha1,
             whitelist: Vec::new(),
             webservice_enable_adminonly_api: false,
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 }
@@ -151,6 +163,8 @@ pub struct WildixConfig {
     /// Renders `Sounds` text to audio: a command line with `{out}` (the file to write) and
     /// `{text}` (the text), e.g. `espeak-ng -w {out} {text}`; empty = no rendering.
     pub tts_command: String,
+    /// The largest request body read, in bytes (D9).
+    pub body_limit: usize,
 }
 
 impl Default for WildixConfig {
@@ -165,6 +179,7 @@ impl Default for WildixConfig {
             replay_cache: false,
             replay_window: 300,
             tts_command: String::new(),
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 }
@@ -243,6 +258,8 @@ impl Default for Config {
             log_level: "info".to_owned(),
             diagnostics: false,
             audit_retention_days: 90,
+            request_timeout: 30,
+            header_limit: 64 * 1024,
             guard: crate::edge::GuardConfig::default(),
             chamilo: ChamiloConfig::default(),
             corebos: Default::default(),

@@ -65,17 +65,23 @@ pub fn dialect_app(state: AppState, name: &str) -> Option<Router> {
     Some(finish(router, state))
 }
 
-/// The layers every listener has: request ids, the IP resolver, and panic containment.
+/// The layers every listener has, outermost first: request ids (so every answer below,
+/// the limit and panic answers included, carries `X-Request-Id`), panic containment, the
+/// header limit, and the IP resolver.
 fn finish(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(Extension(state.ip_resolver.clone()))
-        .layer(axum::middleware::from_fn(edge::request_id::assign))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.header_limit,
+            edge::limits::check_headers,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn(edge::request_id::assign))
         .with_state(state)
 }
 
-/// A panic in a handler becomes a plain 500, never a dropped connection; the dialects
-/// catch their own panics first to answer in their wire format (D9).
+/// A panic outside a dialect's work (the dialects contain their own, answering in their
+/// wire format and auditing it, D9) becomes a plain 500, never a dropped connection.
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()

@@ -32,6 +32,9 @@ pub struct AppState {
     pub site_secrets: Arc<BTreeMap<&'static str, Secret>>,
     /// The clock time checks read: the system's, or fixed (tests replaying signed vectors).
     pub clock: Clock,
+    /// How long a dialect's work may run before it is cancelled and answered with the
+    /// dialect's internal error (`request_timeout`; `None` = no limit).
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 /// Where "now" comes from for token time checks.
@@ -67,6 +70,8 @@ impl AppState {
             guard: Guard::new(&config.guard, store.clone()),
             store,
             ip_resolver: IpResolver::new(config.trusted_proxies.clone()),
+            request_timeout: (config.request_timeout > 0)
+                .then(|| std::time::Duration::from_secs(config.request_timeout)),
             config: Arc::new(config),
             passwords: PasswordPool::for_this_machine(),
             password_policy: PasswordPolicy::default(),
@@ -116,6 +121,12 @@ impl AppState {
     /// The same state reading time from `clock`.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The same state with another request timeout (tests use milliseconds).
+    pub fn with_request_timeout(mut self, limit: Option<std::time::Duration>) -> Self {
+        self.request_timeout = limit;
         self
     }
 

@@ -9,6 +9,9 @@ use crate::SqlStore;
 use crate::error::{corrupt, db};
 use crate::rows::{get, time, to_micros, to_micros_opt, unreadable};
 
+/// How many audit rows one purge statement deletes at most.
+pub const PURGE_BATCH: i64 = 1000;
+
 fn event_from_row(row: &AnyRow) -> DomainResult<StoredAuditEvent> {
     let outcome: String = get(row, "outcome")?;
     let ip: Option<String> = get(row, "ip")?;
@@ -85,12 +88,26 @@ impl Audit for SqlStore {
         .collect()
     }
 
+    /// Deletes in batches of [`PURGE_BATCH`] rows, each its own statement, so a large
+    /// backlog never holds the writer for long; other writes interleave between batches.
     async fn purge_audit(&self, before: DateTime<Utc>) -> DomainResult<u64> {
-        let deleted = sqlx::query("DELETE FROM audit_events WHERE at < $1")
+        let mut total = 0;
+        loop {
+            let deleted = sqlx::query(
+                "DELETE FROM audit_events WHERE id IN \
+                 (SELECT id FROM audit_events WHERE at < $1 LIMIT $2)",
+            )
             .bind(to_micros(before))
+            .bind(PURGE_BATCH)
             .execute(&self.writer)
             .await
-            .map_err(db)?;
-        Ok(deleted.rows_affected())
+            .map_err(db)?
+            .rows_affected();
+            total += deleted;
+            if deleted < PURGE_BATCH as u64 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
     }
 }

@@ -51,6 +51,7 @@ mod store;
 mod transfer;
 mod users;
 
+pub use audit::PURGE_BATCH;
 pub use crypto::MasterKey;
 pub use error::StoreError;
 pub use migrate::Migrated;

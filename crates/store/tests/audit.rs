@@ -158,3 +158,28 @@ async fn purging_removes_only_events_older_than_the_cut() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn purging_a_backlog_larger_than_one_batch_removes_all_of_it() {
+    let backlog = gatehouse_store::PURGE_BATCH * 2 + 7;
+    for t in stores().await {
+        let s = &t.store;
+        for seconds in 0..backlog {
+            s.record(event(seconds, Some("x"), Outcome::Success))
+                .await
+                .unwrap();
+        }
+        s.record(event(backlog + 100, Some("x"), Outcome::Success))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.purge_audit(at(backlog)).await.unwrap(),
+            backlog as u64,
+            "{}",
+            t.label
+        );
+        let left = s.audit_events(AuditQuery::default()).await.unwrap();
+        assert_eq!(left.len(), 1, "{}", t.label);
+        t.finish().await;
+    }
+}

@@ -1,4 +1,7 @@
-//! Operations endpoints: `/healthz` and `/metrics`, and the answer for unknown paths.
+//! Operations endpoints: `/healthz` and `/metrics`, the answer for unknown paths, and
+//! audit retention.
+
+pub mod retention;
 
 use std::sync::OnceLock;
 

@@ -160,6 +160,19 @@ pub enum Op {
 }
 
 impl Op {
+    /// Whether the operation changes stored records, and so is audited as a write
+    /// (`logout` ends a session; `login` and `extendsession` are audited as authentication).
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Self::Create { .. }
+                | Self::Update { .. }
+                | Self::Revise { .. }
+                | Self::Delete { .. }
+                | Self::Logout { .. }
+        )
+    }
+
     /// Binds the parameters of operation `name` (§8.1); Encoded ones are JSON text or,
     /// from a JSON body, JSON already (D9).
     pub fn decode(name: OpName, params: &Params) -> Result<Self, CorebosError> {

@@ -27,6 +27,8 @@ pub struct CorebosConfig {
     pub password_login: bool,
     /// What clients observe of the challenge (D1).
     pub challenge_mode: ChallengeMode,
+    /// The largest request body read, in bytes; a larger one answers `INVALID_PARAMETER` (D9).
+    pub body_limit: usize,
 }
 
 impl Default for CorebosConfig {
@@ -40,6 +42,7 @@ impl Default for CorebosConfig {
             session_lifetime: 86400,
             password_login: false,
             challenge_mode: ChallengeMode::Corebos,
+            body_limit: crate::config::DEFAULT_BODY_LIMIT,
         }
     }
 }

@@ -12,12 +12,13 @@ use super::codec::{self, Op, OpName, Reply};
 use super::error::CorebosError;
 use super::ops;
 use super::params::Params;
+use crate::edge::audit::{self, RequestAudit};
 use crate::edge::observe::ResponseOutcome;
-use crate::edge::{AuthFailure, ClientIp, RequestId};
+use crate::edge::{AuthFailure, ClientIp, RequestId, contain};
 use crate::state::AppState;
 
-/// The largest body read (D9); a larger one answers `INVALID_PARAMETER`.
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// The audit dialect name.
+pub const DIALECT: &str = "corebos";
 
 /// coreBOS's routes, relative to its mount: the one script of §1.
 pub fn router() -> Router<AppState> {
@@ -67,11 +68,12 @@ async fn webservice(
     }
     let (parts, body) = request.into_parts();
     let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
-    let body = match read_body(body).await {
+    let limit = state.config.corebos.body_limit;
+    let body = match read_body(body, limit).await {
         Ok(bytes) => bytes,
         Err(()) => {
             let error = CorebosError::InvalidParameter(format!(
-                "Request body too large (limit {BODY_LIMIT} bytes)"
+                "Request body too large (limit {limit} bytes)"
             ));
             return render(&state, Err(Refusal::new(error)));
         }
@@ -83,22 +85,28 @@ async fn webservice(
         .unwrap_or_default()
         .to_owned();
     let params = Params::from_request(parts.uri.query().unwrap_or_default(), &content_type, &body);
+    let watch = RequestAudit::new(
+        DIALECT,
+        params.text("operation").unwrap_or_default(),
+        ip,
+        request_id.clone(),
+    );
     let origin = Origin { ip, request_id };
-    // A panic in an operation still answers in the envelope (D9), not with a bare 500.
+    // A panic or timeout in an operation still answers in the envelope (D9),
+    // `INTERNAL_SERVER_ERROR`, not a bare 500.
     let task_state = state.clone();
     let headers = parts.headers;
-    let outcome =
-        tokio::spawn(async move { dispatch(&task_state, &origin, &headers, &params).await }).await;
-    let result = outcome.unwrap_or_else(|_| {
-        tracing::error!("a coreBOS operation panicked");
-        Err(Refusal::new(CorebosError::Internal))
-    });
+    let result = contain::run(&state, &watch, async move {
+        dispatch(&task_state, &origin, &headers, &params).await
+    })
+    .await
+    .unwrap_or_else(|_| Err(Refusal::new(CorebosError::Internal)));
     render(&state, result)
 }
 
-/// Reads the body up to [`BODY_LIMIT`]; beyond it, drains the rest (up to a hard cap) so
-/// the client can read the error instead of seeing its upload cut off.
-async fn read_body(body: Body) -> Result<Vec<u8>, ()> {
+/// Reads the body up to `limit` (`[corebos] body_limit`); beyond it, drains the rest (up
+/// to a hard cap) so the client can read the error instead of seeing its upload cut off.
+async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ()> {
     use http_body_util::BodyExt;
     const DRAIN_CAP: usize = 64 * 1024 * 1024;
     let mut body = body;
@@ -111,16 +119,12 @@ async fn read_body(body: Body) -> Result<Vec<u8>, ()> {
             if seen > DRAIN_CAP {
                 return Err(());
             }
-            if seen <= BODY_LIMIT {
+            if seen <= limit {
                 bytes.extend_from_slice(&data);
             }
         }
     }
-    if seen > BODY_LIMIT {
-        Err(())
-    } else {
-        Ok(bytes)
-    }
+    if seen > limit { Err(()) } else { Ok(bytes) }
 }
 
 /// The one dispatch: operation name, session, parameters, then the operation (§1).
@@ -144,7 +148,38 @@ async fn dispatch(
         Some(auth::resume(state, origin, name.wire_name(), sid.as_deref()).await?)
     };
     let op = Op::decode(name, params)?;
-    let who = || caller.as_ref().ok_or(CorebosError::AuthenticationRequired);
+    if !op.is_write() {
+        return run(state, origin, headers, sid, caller.as_ref(), op).await;
+    }
+    // Every write is audited once, as the session's user, however it ends.
+    let audit = RequestAudit::new(
+        DIALECT,
+        name.wire_name(),
+        origin.ip,
+        origin.request_id.clone(),
+    )
+    .by(
+        caller.as_ref().map_or("none", |c| c.principal.scheme),
+        caller.as_ref().and_then(|c| c.principal.username()),
+    );
+    let result = run(state, origin, headers, sid, caller.as_ref(), op).await;
+    let label = result
+        .as_ref()
+        .map_or_else(|refusal| refusal.error.outcome(), |_| audit::OK);
+    audit.write_done(state.store.as_ref(), label).await;
+    result
+}
+
+/// Runs one decoded operation for the session's caller (`None` before login).
+async fn run(
+    state: &AppState,
+    origin: &Origin,
+    headers: &http::HeaderMap,
+    sid: Option<String>,
+    caller: Option<&Caller>,
+    op: Op,
+) -> Result<Reply, Refusal> {
+    let who = || caller.ok_or(CorebosError::AuthenticationRequired);
     let store = state.store.as_ref();
     Ok(match op {
         Op::GetChallenge { username } => auth::challenge(state, &username).await?,

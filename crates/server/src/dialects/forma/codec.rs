@@ -282,6 +282,25 @@ impl Op {
         matches!(self, Op::Authenticate | Op::GetAuthMethod)
     }
 
+    /// Whether the operation changes stored data, and so is audited as a write
+    /// (`auth/authenticate` is audited as authentication).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Op::Create
+                | Op::Edit
+                | Op::UpdateUserByUserid
+                | Op::Delete
+                | Op::AddUserSubscription
+                | Op::UpdateUserSubscription
+                | Op::DeleteUserSubscription
+                | Op::AddCourse
+                | Op::UpdateCourse
+                | Op::DeleteCourse
+                | Op::AddCategory
+        )
+    }
+
     /// The name for audit events and logs (`user/create`).
     pub fn wire_name(self) -> &'static str {
         match self {

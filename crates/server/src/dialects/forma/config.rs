@@ -49,6 +49,9 @@ pub struct FormaConfig {
     pub landing_url: Option<String>,
     /// When the session cookie carries `Secure` (D15).
     pub cookie_secure: CookieSecure,
+    /// The largest request body read, in bytes; a larger one answers
+    /// "Error: request body too large." (D9).
+    pub body_limit: usize,
 }
 
 impl Default for FormaConfig {
@@ -70,6 +73,7 @@ impl Default for FormaConfig {
             replay_window: 300,
             landing_url: None,
             cookie_secure: CookieSecure::Auto,
+            body_limit: crate::config::DEFAULT_BODY_LIMIT,
         }
     }
 }

@@ -14,12 +14,13 @@ use super::ops::courses::{self, CourseCtx};
 use super::ops::sso;
 use super::ops::users::{self, UserCtx};
 use super::output::{self, Format, Value};
+use crate::edge::audit::{self, RequestAudit};
 use crate::edge::observe::ResponseOutcome;
-use crate::edge::{ClientIp, RequestId};
+use crate::edge::{ClientIp, RequestId, contain};
 use crate::state::AppState;
 
-/// The largest body read (D9); a larger one answers "Error: request body too large.".
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// The audit dialect name.
+pub const DIALECT: &str = "forma";
 
 /// Forma's routes, relative to its mount: the REST entry in both spellings (§2.1) and
 /// `index.php` for SSO and the landing pages (§5, D15).
@@ -70,7 +71,7 @@ async fn handle(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     let accepted = accept_format(accept);
-    let Ok(body) = read_body(body).await else {
+    let Ok(body) = read_body(body, state.config.forma.body_limit).await else {
         let format = accepted.unwrap_or(Format::Xml);
         return render(&state, format, Err(FormaError::TooLarge.into()));
     };
@@ -104,18 +105,22 @@ async fn handle(
         .unwrap_or_else(|| parts.uri.path().to_owned());
     let site = site(&parts.headers, &original, parts.uri.path());
     let panic_id = request_id.clone().unwrap_or_else(|| "-".into());
+    let watch = RequestAudit::new(
+        DIALECT,
+        format!("{}/{}", route.module, route.function),
+        ip,
+        request_id.clone(),
+    );
     let origin = Origin { ip, request_id };
     let headers = parts.headers;
     let task_state = state.clone();
-    // A panic in an operation still answers in the envelope (D9), not with a bare 500.
-    let outcome = tokio::spawn(async move {
+    // A panic or timeout in an operation still answers in the envelope (D9),
+    // "Error: internal error (request <id>).", not a bare 500.
+    let result = contain::run(&state, &watch, async move {
         dispatch(&task_state, &origin, &headers, &params, &route, site).await
     })
-    .await;
-    let result = outcome.unwrap_or_else(|_| {
-        tracing::error!("a Forma operation panicked");
-        Err(FormaError::Internal(panic_id).into())
-    });
+    .await
+    .unwrap_or_else(|_| Err(FormaError::Internal(panic_id).into()));
     render(&state, format, result)
 }
 
@@ -132,9 +137,41 @@ async fn dispatch(
         Unknown::Module(m) => FormaError::UnknownModule(m),
         Unknown::Function(f) => FormaError::UnknownFunction(f),
     })?;
-    if !op.is_public() {
-        auth::check(state, origin, op.wire_name(), headers, params).await?;
+    let principal = if op.is_public() {
+        None
+    } else {
+        Some(auth::check(state, origin, op.wire_name(), headers, params).await?)
+    };
+    if !op.is_write() {
+        return run(state, origin, params, op, site).await;
     }
+    // Every write is audited once, as the authenticated caller, however it ends.
+    let audit = RequestAudit::new(
+        DIALECT,
+        op.wire_name(),
+        origin.ip,
+        origin.request_id.clone(),
+    )
+    .by(
+        principal.as_ref().map_or("none", |p| p.scheme),
+        principal.as_ref().and_then(|p| p.username()),
+    );
+    let result = run(state, origin, params, op, site).await;
+    let label = result
+        .as_ref()
+        .map_or_else(|refusal| refusal.error.outcome(), |_| audit::OK);
+    audit.write_done(state.store.as_ref(), label).await;
+    result
+}
+
+/// Runs one authenticated (or public) operation.
+async fn run(
+    state: &AppState,
+    origin: &Origin,
+    params: &Params,
+    op: Op,
+    site: String,
+) -> Result<Value, Refusal> {
     let rid = origin.request_id.as_deref();
     let store = state.store.as_ref();
     let resolved;
@@ -222,9 +259,9 @@ async fn ext_user(
     Ok(Some(with_id))
 }
 
-/// Reads the body up to [`BODY_LIMIT`]; beyond it, drains the rest (up to a hard cap) so
-/// the client can read the error instead of seeing its upload cut off.
-async fn read_body(body: Body) -> Result<Vec<u8>, ()> {
+/// Reads the body up to `limit` (`[forma] body_limit`); beyond it, drains the rest (up to
+/// a hard cap) so the client can read the error instead of seeing its upload cut off.
+async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ()> {
     use http_body_util::BodyExt;
     const DRAIN_CAP: usize = 64 * 1024 * 1024;
     let mut body = body;
@@ -237,16 +274,12 @@ async fn read_body(body: Body) -> Result<Vec<u8>, ()> {
             if seen > DRAIN_CAP {
                 return Err(());
             }
-            if seen <= BODY_LIMIT {
+            if seen <= limit {
                 bytes.extend_from_slice(&data);
             }
         }
     }
-    if seen > BODY_LIMIT {
-        Err(())
-    } else {
-        Ok(bytes)
-    }
+    if seen > limit { Err(()) } else { Ok(bytes) }
 }
 
 /// A pre-dispatch error: plain text, PHP's default content type, HTTP 200 (§2.4).

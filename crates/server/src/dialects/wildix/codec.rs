@@ -98,6 +98,20 @@ pub enum Op {
 }
 
 impl Op {
+    /// Whether the operation changes stored data or starts a call, and so is audited as
+    /// a write.
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Self::CreateCallQueue(_)
+                | Self::AddDynamicMember { .. }
+                | Self::RemoveDynamicMember { .. }
+                | Self::CreateSound(_)
+                | Self::DeleteSound { .. }
+                | Self::Originate(_)
+        )
+    }
+
     /// The operation's name for audit and logs.
     pub fn wire_name(&self) -> &'static str {
         match self {

@@ -51,6 +51,11 @@ impl WildixError {
         }
     }
 
+    /// The outcome label for metrics and write audit events.
+    pub fn outcome(&self) -> &'static str {
+        self.table().2
+    }
+
     /// The status, the `reason` text and the metrics outcome: the dialect's one table.
     fn table(&self) -> (StatusCode, String, &'static str) {
         match self {

@@ -12,11 +12,12 @@ use super::auth;
 use super::codec::{self, NewQueueFields, Op};
 use super::error::WildixError;
 use super::ops::{colleagues, history, originate, queues, sounds};
-use crate::edge::{AuthRecord, ClientIp, RequestId};
+use crate::edge::audit::{self, RequestAudit};
+use crate::edge::{AuthRecord, ClientIp, RequestId, contain};
 use crate::state::AppState;
 
-/// The largest body read (D9's default).
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// The audit dialect name.
+pub const DIALECT: &str = "wildix";
 
 /// Serves one Wildix request, whatever its path.
 pub async fn handle(
@@ -25,13 +26,26 @@ pub async fn handle(
     OriginalUri(original): OriginalUri,
     request: Request,
 ) -> Response {
-    // Run as a task so a panic becomes Wildix's 500 envelope (D9), not a bare 500.
-    let task = tokio::spawn(async move { serve(&state, ip, &original, request).await });
-    match task.await {
+    let watch = RequestAudit::new(
+        DIALECT,
+        format!("{} {}", request.method(), request.uri().path()),
+        ip,
+        request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone()),
+    );
+    // Contained so a panic or timeout becomes Wildix's 500 envelope (D9), not a bare 500.
+    let task_state = state.clone();
+    let contained = contain::run(&state, &watch, async move {
+        serve(&task_state, ip, &original, request).await
+    })
+    .await;
+    match contained {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => error.into_response(),
-        Err(joined) => {
-            WildixError::Internal(format!("request handler stopped: {joined}")).into_response()
+        Err(stopped) => {
+            WildixError::Internal(format!("request {}", stopped.reason())).into_response()
         }
     }
 }
@@ -43,9 +57,10 @@ async fn serve(
     request: Request,
 ) -> Result<Response, WildixError> {
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, BODY_LIMIT)
+    let limit = state.config.wildix.body_limit;
+    let bytes = to_bytes(body, limit)
         .await
-        .map_err(|_| WildixError::TooLarge(BODY_LIMIT))?;
+        .map_err(|_| WildixError::TooLarge(limit))?;
     let headers: Vec<(&str, &[u8])> = parts
         .headers
         .iter()
@@ -77,6 +92,26 @@ async fn serve(
         user = principal.username(),
         "wildix operation"
     );
+    if !op.is_write() {
+        return run(state, &principal, op).await;
+    }
+    // Every write is audited once, as the authenticated caller, however it ends.
+    let audit = RequestAudit::new(DIALECT, op.wire_name(), ip, record.request_id.clone())
+        .by(principal.scheme, principal.username());
+    let result = run(state, &principal, op).await;
+    let label = result
+        .as_ref()
+        .map_or_else(WildixError::outcome, |_| audit::OK);
+    audit.write_done(state.store.as_ref(), label).await;
+    result
+}
+
+/// Runs one decoded operation for the authenticated caller.
+async fn run(
+    state: &AppState,
+    principal: &gatehouse_domain::Principal,
+    op: Op,
+) -> Result<Response, WildixError> {
     let pbx: &dyn Pbx = state.store.as_ref();
     let data_dir = state.config.data_dir.as_path();
     match op {

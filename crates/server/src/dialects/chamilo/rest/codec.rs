@@ -239,6 +239,24 @@ impl Action {
         }
     }
 
+    /// Whether the action changes stored data, and so is audited as a write (the key
+    /// getters are writes when `force` may issue keys).
+    pub fn is_write(&self) -> bool {
+        !matches!(
+            self,
+            Self::Authenticate { .. }
+                | Self::UsernameExist { .. }
+                | Self::GetUserApiKey { force: false, .. }
+                | Self::GetUsersApiKeys { force: false, .. }
+                | Self::UserProfile
+                | Self::GetUsers { .. }
+                | Self::GetCourses
+                | Self::GetUsersSubscribedToCourse { .. }
+                | Self::UserCourses { .. }
+                | Self::GetSessions
+        )
+    }
+
     /// Whether only platform administrators may call it (`protectAdminEndpoint`).
     pub fn admin_only(&self) -> bool {
         matches!(

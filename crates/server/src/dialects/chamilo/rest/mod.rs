@@ -38,15 +38,13 @@ use self::codec::Action;
 use self::error::RestError;
 use self::json::Json;
 use self::params::{Params, php_int};
+use crate::edge::audit::{self, RequestAudit};
 use crate::edge::observe::ResponseOutcome;
-use crate::edge::{AuthRecord, ClientIp, RequestId};
+use crate::edge::{AuthRecord, ClientIp, RequestId, contain};
 use crate::state::AppState;
 
 /// The path of the REST endpoint under Chamilo's mount.
 pub const PATH: &str = "/main/webservices/api/v2.php";
-
-/// The largest body read (D9: 2 MiB).
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// What every operation may know about the request besides its arguments.
 struct Context {
@@ -67,8 +65,9 @@ pub async fn v2(
     body: Body,
 ) -> Response {
     let request_id = request_id.map_or_else(|| "-".to_owned(), |id| id.0.0.clone());
-    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return envelope(Err(RestError::BodyTooLarge(BODY_LIMIT)), None);
+    let limit = state.config.chamilo.body_limit;
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return envelope(Err(RestError::BodyTooLarge(limit)), None);
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -95,10 +94,16 @@ pub async fn v2(
         request_id: request_id.clone(),
         state,
     };
-    let diagnostics = context.state.diagnostics;
-    // A panic answers in the envelope rather than dropping the connection (D9).
-    let task = tokio::spawn(async move { handle(context, params, action).await });
-    match task.await {
+    let state = context.state.clone();
+    let diagnostics = state.diagnostics;
+    let watch = RequestAudit::new(
+        "chamilo-rest",
+        context.audit.operation.clone(),
+        ip,
+        Some(request_id.clone()),
+    );
+    // A panic or timeout answers in the envelope rather than dropping the connection (D9).
+    match contain::run(&state, &watch, handle(context, params, action)).await {
         Ok(Ok(data)) => envelope(Ok(data), None),
         Ok(Err(refusal)) => {
             let header = refusal
@@ -107,10 +112,7 @@ pub async fn v2(
                 .and_then(|f| f.diagnostic_header(diagnostics));
             envelope(Err(refusal.error), header)
         }
-        Err(_) => {
-            tracing::error!(request_id, "chamilo rest: an action panicked");
-            envelope(Err(RestError::Internal(request_id)), None)
-        }
+        Err(_) => envelope(Err(RestError::Internal(request_id)), None),
     }
 }
 
@@ -141,7 +143,36 @@ async fn handle(
         &claim.api_key,
     )
     .await?;
-    check_routing_context(&context, &params).await?;
+    if !action.is_write() {
+        return authorised(&context, &caller, &params, action).await;
+    }
+    // Every write is audited once, as the authenticated caller, however it ends.
+    let audit = RequestAudit::new(
+        "chamilo-rest",
+        action.wire_name(),
+        context
+            .audit
+            .ip
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()),
+        context.audit.request_id.clone(),
+    )
+    .by(context.audit.scheme, caller.principal.username());
+    let result = authorised(&context, &caller, &params, action).await;
+    let label = result
+        .as_ref()
+        .map_or_else(|refusal| refusal.error.outcome(), |_| audit::OK);
+    audit.write_done(context.state.store.as_ref(), label).await;
+    result
+}
+
+/// Runs an action for an authenticated caller: routing context, rights, then the action.
+async fn authorised(
+    context: &Context,
+    caller: &auth::Caller,
+    params: &Params,
+    action: Action,
+) -> Result<Json, Refusal> {
+    check_routing_context(context, params).await?;
     if action.admin_only() && !caller.is_admin() {
         return Err(RestError::NotAllowed.into());
     }
@@ -152,9 +183,7 @@ async fn handle(
     {
         return Err(RestError::NotAllowed.into());
     }
-    dispatch(&context, &caller, action)
-        .await
-        .map_err(Into::into)
+    dispatch(context, caller, action).await.map_err(Into::into)
 }
 
 /// The routing `course` and `session` must name existing ones when given (§6).

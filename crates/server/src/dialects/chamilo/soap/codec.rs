@@ -35,6 +35,20 @@ macro_rules! operations {
                 }
             }
 
+            /// Whether the call changes stored data, and so is audited as a write.
+            /// Every operation is one except the reads listed here.
+            pub fn is_write(&self) -> bool {
+                !matches!(
+                    self,
+                    Self::WSGetUser(_)
+                        | Self::WSGetUserFromUsername(_)
+                        | Self::WSListCourses(_)
+                        | Self::WSCourseDescription(_)
+                        | Self::WSUserSubscribedInCourse(_)
+                        | Self::WSListSessions(_)
+                )
+            }
+
             /// The parameters.
             pub fn params(&self) -> &Params {
                 match self {

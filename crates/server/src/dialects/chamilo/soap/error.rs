@@ -49,6 +49,19 @@ impl From<PasswordPoolError> for SoapError {
 pub const RETRY_AFTER_SECS: u64 = 1;
 
 impl SoapError {
+    /// The outcome label for metrics and write audit events.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Store(e) if e.is_store_failure() => crate::edge::audit::SERVER_ERROR,
+            Self::Internal => crate::edge::audit::SERVER_ERROR,
+            Self::Store(_) => "rejected",
+            Self::SecretKey(_) => "auth_failure",
+            Self::Busy => "rate_limited",
+            Self::BodyTooLarge(_) => "too_large",
+            Self::Decode(_) | Self::UnknownOperation(_) | Self::ContentType(_) => "bad_request",
+        }
+    }
+
     /// The fault this error is answered with: code and string. Every fault is HTTP 500 (§2).
     ///
     /// Client faults are the request's fault (NuSOAP's `SOAP-ENV:Client`); Chamilo's own

@@ -28,11 +28,9 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
 use self::codec::Op;
 use self::error::SoapError;
-use crate::edge::{ClientIp, RequestId};
+use crate::edge::audit::{self, RequestAudit};
+use crate::edge::{ClientIp, RequestId, contain};
 use crate::state::AppState;
-
-/// The largest request body read (D9's default): 2 MiB.
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The headers NuSOAP 0.9.5 sends on every response (§2).
 const SERVER_HEADERS: [(&str, &str); 2] = [
@@ -106,17 +104,18 @@ async fn call(
     web_root: String,
 ) -> Result<String, SoapError> {
     check_content_type(headers)?;
+    let limit = state.config.chamilo.body_limit;
     if let Some(length) = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        && length > BODY_LIMIT as u64
+        && length > limit as u64
     {
-        return Err(SoapError::BodyTooLarge(BODY_LIMIT));
+        return Err(SoapError::BodyTooLarge(limit));
     }
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| SoapError::BodyTooLarge(BODY_LIMIT))?;
+        .map_err(|_| SoapError::BodyTooLarge(limit))?;
     let (op, secret_key) = codec::decode(&bytes)?;
     if let Err(failure) = auth::check_key(
         &state,
@@ -137,15 +136,27 @@ async fn call(
         }
         return Err(SoapError::SecretKey(failure));
     }
-    // A panicking operation must still answer in SOAP (D9): run it as its own task.
-    let task = tokio::spawn(async move {
-        let value = ops::dispatch(&state, &op, &web_root).await?;
+    // A panicking or overlong operation must still answer in SOAP (D9): contained, it
+    // becomes fault `Server` "Internal error (request <id>)" and an audit event. A write is
+    // audited once it has answered; its refusals are mostly in-band results (`0`, `-1`),
+    // so here success means the operation ran to its answer.
+    let audit = RequestAudit::new(auth::DIALECT, op.wire_name(), ip, Some(request_id))
+        .by(auth::SCHEME, None);
+    let write = op.is_write();
+    let task_state = state.clone();
+    let result = contain::run(&state, &audit, async move {
+        let value = ops::dispatch(&task_state, &op, &web_root).await?;
         Ok::<String, SoapError>(codec::encode(&op, &value))
-    });
-    match task.await {
-        Ok(result) => result,
-        Err(_) => Err(SoapError::Internal),
+    })
+    .await
+    .map_err(|_| SoapError::Internal)?;
+    if write {
+        let label = result
+            .as_ref()
+            .map_or_else(SoapError::outcome, |_| audit::OK);
+        audit.write_done(state.store.as_ref(), label).await;
     }
+    result
 }
 
 /// Chamilo expects `text/xml`; SOAP 1.2's `application/soap+xml` is accepted too.
