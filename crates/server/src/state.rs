@@ -64,7 +64,7 @@ impl AppState {
             DiagnosticsMode::Off
         };
         Self {
-            guard: Guard::new(&config.guard, store.clone()),
+            guard: Guard::new(&config.guard, &config.rate_overrides(), store.clone()),
             store,
             ip_resolver: IpResolver::new(config.trusted_proxies.clone()),
             config: Arc::new(config),

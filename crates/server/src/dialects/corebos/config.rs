@@ -27,6 +27,8 @@ pub struct CorebosConfig {
     pub password_login: bool,
     /// What clients observe of the challenge (D1).
     pub challenge_mode: ChallengeMode,
+    /// `[corebos.guard]`: rate keys overriding `[guard]` (D10).
+    pub guard: crate::edge::RateOverrides,
 }
 
 impl Default for CorebosConfig {
@@ -40,6 +42,7 @@ impl Default for CorebosConfig {
             session_lifetime: 86400,
             password_login: false,
             challenge_mode: ChallengeMode::Corebos,
+            guard: crate::edge::RateOverrides::default(),
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct FormaConfig {
     pub landing_url: Option<String>,
     /// When the session cookie carries `Secure` (D15).
     pub cookie_secure: CookieSecure,
+    /// `[forma.guard]`: rate keys overriding `[guard]` (D10).
+    pub guard: crate::edge::RateOverrides,
 }
 
 impl Default for FormaConfig {
@@ -70,6 +72,7 @@ impl Default for FormaConfig {
             replay_window: 300,
             landing_url: None,
             cookie_secure: CookieSecure::Auto,
+            guard: crate::edge::RateOverrides::default(),
         }
     }
 }
