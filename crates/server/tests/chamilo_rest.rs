@@ -1,7 +1,7 @@
 //! Chamilo REST `api/v2.php` through the wire: envelopes byte-compared, every action, every
 //! authentication failure (specs/chamilo.md §6).
 
-mod support;
+pub(crate) mod support;
 
 mod actions_courses;
 mod actions_sessions;

@@ -15,6 +15,7 @@ mod forma_sso;
 mod forma_support;
 mod guard;
 mod operations;
+mod rate_limits;
 mod wildix_refusals;
 mod wildix_resources;
 mod wildix_support;
