@@ -183,7 +183,10 @@ async fn corebos_getchallenge_answers_access_denied_and_login_keeps_its_credenti
     let (text, _) = corebos_support::body(response).await;
     assert_eq!(
         text,
-        corebos_support::error("INVALID_USER_CREDENTIALS", "Too many requests, retry in 1 s")
+        corebos_support::error(
+            "INVALID_USER_CREDENTIALS",
+            "Too many requests, retry in 1 s"
+        )
     );
     // Requests on a session are not limited by default.
     for _ in 0..20 {
@@ -225,7 +228,12 @@ async fn forma_authenticate_and_sso_are_limited_and_signed_calls_are_not() {
     let body = "username=bob&password=Bob-Pass-1";
     for _ in 0..2 {
         let reply = lms
-            .raw("/api/auth/authenticate", body, None, Some("application/json"))
+            .raw(
+                "/api/auth/authenticate",
+                body,
+                None,
+                Some("application/json"),
+            )
             .await;
         assert!(reply.contains("\"success\":true"), "{reply}");
     }
@@ -293,13 +301,24 @@ async fn wildix_basic_auth_gets_429_with_retry_after_and_jwt_requests_are_not_li
     );
     let headers = [("authorization", basic.as_str())];
     for _ in 0..2 {
-        let answer =
-            wildix_support::send(&router, "GET", "/wildix/api/v1/PBX/settings/CallQueues/", &headers, "")
-                .await;
+        let answer = wildix_support::send(
+            &router,
+            "GET",
+            "/wildix/api/v1/PBX/settings/CallQueues/",
+            &headers,
+            "",
+        )
+        .await;
         assert_eq!(answer.status, 200, "{}", answer.json);
     }
-    let refused =
-        wildix_support::send(&router, "GET", "/wildix/api/v1/PBX/settings/CallQueues/", &headers, "").await;
+    let refused = wildix_support::send(
+        &router,
+        "GET",
+        "/wildix/api/v1/PBX/settings/CallQueues/",
+        &headers,
+        "",
+    )
+    .await;
     assert_eq!(refused.status, 429);
     assert_eq!(
         refused.json,
@@ -307,8 +326,14 @@ async fn wildix_basic_auth_gets_429_with_retry_after_and_jwt_requests_are_not_li
     );
     assert_eq!(retry_after(&refused.headers), Some("1"));
     for _ in 0..20 {
-        let answer =
-            wildix_support::call(&router, "GET", "/wildix/api/v1/PBX/settings/CallQueues/", "", now).await;
+        let answer = wildix_support::call(
+            &router,
+            "GET",
+            "/wildix/api/v1/PBX/settings/CallQueues/",
+            "",
+            now,
+        )
+        .await;
         assert_eq!(answer.status, 200, "{}", answer.json);
     }
 }
@@ -327,12 +352,24 @@ async fn the_per_ip_limit_covers_every_request_when_turned_on() {
     let now = wildix_support::now();
     let router = wildix_support::shared(&app, now);
     for _ in 0..3 {
-        let answer =
-            wildix_support::call(&router, "GET", "/wildix/api/v1/PBX/settings/CallQueues/", "", now).await;
+        let answer = wildix_support::call(
+            &router,
+            "GET",
+            "/wildix/api/v1/PBX/settings/CallQueues/",
+            "",
+            now,
+        )
+        .await;
         assert_eq!(answer.status, 200, "{}", answer.json);
     }
-    let refused =
-        wildix_support::call(&router, "GET", "/wildix/api/v1/PBX/settings/CallQueues/", "", now).await;
+    let refused = wildix_support::call(
+        &router,
+        "GET",
+        "/wildix/api/v1/PBX/settings/CallQueues/",
+        "",
+        now,
+    )
+    .await;
     assert_eq!(refused.status, 429);
     assert_eq!(retry_after(&refused.headers), Some("1"));
     // Other dialects have buckets of their own.

@@ -59,7 +59,11 @@ const RATE_SECTION: &str = "corebos";
 
 /// The per-IP limit, before anything else a request does (off by default, D10).
 /// `login` answers with its own code (D9).
-pub async fn throttle_ip(state: &AppState, origin: &Origin, operation: &str) -> Result<(), Refusal> {
+pub async fn throttle_ip(
+    state: &AppState,
+    origin: &Origin,
+    operation: &str,
+) -> Result<(), Refusal> {
     match state.guard.throttle_ip(RATE_SECTION, origin.ip) {
         Ok(()) => Ok(()),
         Err(throttled) => {
@@ -120,7 +124,11 @@ async fn throttle_sign_in(
 }
 
 /// Issues a single-use challenge; several may be outstanding per user (D1, §4).
-pub async fn challenge(state: &AppState, origin: &Origin, username: &str) -> Result<Reply, Refusal> {
+pub async fn challenge(
+    state: &AppState,
+    origin: &Origin,
+    username: &str,
+) -> Result<Reply, Refusal> {
     throttle_sign_in(state, origin, "getchallenge", username).await?;
     let not_found = || CorebosError::ChallengeUserNotFound(username.to_owned());
     let name = Username::parse(username).map_err(|_| not_found())?;

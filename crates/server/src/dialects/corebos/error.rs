@@ -273,7 +273,11 @@ mod tests {
         let login = CorebosError::LoginTooManyRequests(3);
         assert_eq!(
             (login.code(), login.message().as_str(), login.retry_after()),
-            ("INVALID_USER_CREDENTIALS", "Too many requests, retry in 3 s", Some(3))
+            (
+                "INVALID_USER_CREDENTIALS",
+                "Too many requests, retry in 3 s",
+                Some(3)
+            )
         );
         let other = CorebosError::TooManyRequests(2);
         assert_eq!(

@@ -48,7 +48,11 @@ impl Origin {
 pub const RATE_SECTION: &str = "forma";
 
 /// The per-IP limit, before anything else a request does (off by default, D10).
-pub async fn throttle_ip(state: &AppState, origin: &Origin, operation: &str) -> Result<(), Refusal> {
+pub async fn throttle_ip(
+    state: &AppState,
+    origin: &Origin,
+    operation: &str,
+) -> Result<(), Refusal> {
     match state.guard.throttle_ip(RATE_SECTION, origin.ip) {
         Ok(()) => Ok(()),
         Err(throttled) => {

@@ -7,8 +7,8 @@ use gatehouse_schemes::wildix::{self, IssCheck, RawRequest, VerifyParams};
 
 use super::error::WildixError;
 use crate::config::IssMode;
-use crate::edge::password::{self, PasswordVerdict};
 use crate::edge::guard::audit_throttled;
+use crate::edge::password::{self, PasswordVerdict};
 use crate::edge::{AuthFailure, AuthRecord};
 use crate::state::AppState;
 
@@ -193,7 +193,13 @@ async fn basic_auth(
             .guard
             .throttle_sign_in(RATE_SECTION, "basic", ip, Some(&creds.username))
     {
-        audit_throttled(state.store.as_ref(), record, throttled, Some(&creds.username)).await;
+        audit_throttled(
+            state.store.as_ref(),
+            record,
+            throttled,
+            Some(&creds.username),
+        )
+        .await;
         return Err(Refusal::Error(WildixError::TooManyRequests(
             throttled.retry_after,
         )));

@@ -267,7 +267,12 @@ impl RateLimiter {
     /// Counts one request of `dialect` against `key` under `limit`: `Ok` if admitted (or the
     /// limit is off), else when to retry. Key parts are joined, and each is cut to a bounded
     /// length, so a caller-chosen username cannot make a key large.
-    pub fn check(&self, dialect: &'static str, limit: Limit, key: &[&str]) -> Result<(), Throttled> {
+    pub fn check(
+        &self,
+        dialect: &'static str,
+        limit: Limit,
+        key: &[&str],
+    ) -> Result<(), Throttled> {
         let Some(quota) = self.quota(dialect, limit) else {
             return Ok(());
         };
@@ -456,14 +461,24 @@ mod tests {
             limiter.check("corebos", Limit::Auth, &key).unwrap();
         }
         let audited = (0..100)
-            .filter(|_| limiter.check("corebos", Limit::Auth, &key).unwrap_err().audit)
+            .filter(|_| {
+                limiter
+                    .check("corebos", Limit::Auth, &key)
+                    .unwrap_err()
+                    .audit
+            })
             .count();
         assert_eq!(audited, 1);
         clock.store(61 * SECOND, Ordering::Relaxed);
         for _ in 0..5 {
             limiter.check("corebos", Limit::Auth, &key).unwrap();
         }
-        assert!(limiter.check("corebos", Limit::Auth, &key).unwrap_err().audit);
+        assert!(
+            limiter
+                .check("corebos", Limit::Auth, &key)
+                .unwrap_err()
+                .audit
+        );
     }
 
     #[test]
@@ -471,7 +486,9 @@ mod tests {
         let (limiter, clock) = limiter(small(), 3);
         for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
             for _ in 0..5 {
-                limiter.check("corebos", Limit::Auth, &["login", ip]).unwrap();
+                limiter
+                    .check("corebos", Limit::Auth, &["login", ip])
+                    .unwrap();
             }
         }
         assert_eq!(limiter.tracked(Limit::Auth), 3);
@@ -519,10 +536,7 @@ mod tests {
             resolve(&global, &local, Limit::Ip),
             Some(Quota { rate: 7, burst: 9 })
         );
-        assert_eq!(
-            resolve(&global, &RateOverrides::default(), Limit::Ip),
-            None
-        );
+        assert_eq!(resolve(&global, &RateOverrides::default(), Limit::Ip), None);
         assert_eq!(resolve(&global, &local, Limit::Credential), None);
         let off = GuardConfig {
             rate_limits: false,

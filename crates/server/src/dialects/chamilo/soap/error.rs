@@ -39,7 +39,9 @@ pub enum SoapError {
 impl From<PasswordPoolError> for SoapError {
     fn from(error: PasswordPoolError) -> Self {
         match error {
-            PasswordPoolError::Busy => Self::TooManyRequests(crate::edge::password::BUSY_RETRY_AFTER),
+            PasswordPoolError::Busy => {
+                Self::TooManyRequests(crate::edge::password::BUSY_RETRY_AFTER)
+            }
             PasswordPoolError::Failed => Self::Internal,
         }
     }

@@ -19,9 +19,9 @@ use gatehouse_schemes::php_form;
 use gatehouse_schemes::php_value::{PhpArray, PhpKey, PhpValue};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use super::super::auth::RATE_SECTION;
 use super::super::config::{AuthMethod, CookieSecure};
 use super::user_id;
-use super::super::auth::RATE_SECTION;
 use crate::edge::auth::record as audit;
 use crate::edge::guard::audit_throttled;
 use crate::edge::{AuthFailure, AuthRecord, ClientIp, RequestId};
