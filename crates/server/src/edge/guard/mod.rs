@@ -9,6 +9,14 @@
 //! refused unchecked with exactly the answer a wrong credential gets on that path (D9), and
 //! audited as `locked_out`. After verifying, it reports [`Guard::failure`] or
 //! [`Guard::success`]. Counters live in the store, so every instance sees the same lockout.
+//!
+//! The replay defences sit with the checks they protect, and all of them are kept in the
+//! store, so they hold across instances: coreBOS challenges are consumed by the login that
+//! used them (`Sessions::consume_challenge`, `[corebos] challenge_ttl`); Forma SSO links and the opt-in
+//! Forma signature cache claim single-use markers (`claim_marker`, `[forma] sso_lifetime`,
+//! `sso_future_skew`, `replay_cache`, `replay_window`); the opt-in Wildix token cache marks
+//! tokens (`mark_once`, `[wildix] replay_cache`, `replay_window`, `leeway`). The README's
+//! "What gatehouse defends" lists them with their defaults.
 
 pub mod rate;
 
