@@ -13,9 +13,9 @@
 //! The replay defences sit with the checks they protect, and all of them are kept in the
 //! store, so they hold across instances: coreBOS challenges are consumed by the login that
 //! used them (`Sessions::consume_challenge`, `[corebos] challenge_ttl`); Forma SSO links and
-//! the opt-in Forma signature cache claim single-use markers (`claim_marker`, `[forma] sso_lifetime`,
-//! `sso_future_skew`, `replay_cache`, `replay_window`); the opt-in Wildix token cache marks
-//! tokens (`mark_once`, `[wildix] replay_cache`, `replay_window`, `leeway`). The README's
+//! the opt-in Forma signature cache claim single-use markers (`claim_marker`,
+//! `[forma] sso_lifetime`, `sso_future_skew`, `replay_cache`, `replay_window`); the opt-in
+//! Wildix token cache marks tokens (`mark_once`, `[wildix] replay_cache`, `replay_window`, `leeway`). The README's
 //! "What gatehouse defends" lists them with their defaults.
 
 pub mod rate;
