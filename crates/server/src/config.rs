@@ -51,7 +51,7 @@ pub struct Config {
     /// The largest total size of a request's header block, in bytes (names, values and
     /// their separators); a larger one is answered 431 before any dialect sees it.
     pub header_limit: usize,
-    /// Lockout after repeated authentication failures (D6, D8).
+    /// Rate limits and lockout after repeated authentication failures (D6, D8, D10).
     pub guard: crate::edge::GuardConfig,
     /// Chamilo (SOAP and REST).
     pub chamilo: ChamiloConfig,
@@ -111,6 +111,8 @@ pub struct ChamiloConfig {
     pub webservice_enable_adminonly_api: bool,
     /// The largest request body read, in bytes (SOAP and REST; D9).
     pub body_limit: usize,
+    /// `[chamilo.guard]`: rate keys overriding `[guard]` for SOAP and REST (D10).
+    pub guard: crate::edge::RateOverrides,
 }
 
 impl Default for ChamiloConfig {
@@ -124,6 +126,7 @@ impl Default for ChamiloConfig {
             whitelist: Vec::new(),
             webservice_enable_adminonly_api: false,
             body_limit: DEFAULT_BODY_LIMIT,
+            guard: crate::edge::RateOverrides::default(),
         }
     }
 }
@@ -165,6 +168,8 @@ pub struct WildixConfig {
     pub tts_command: String,
     /// The largest request body read, in bytes (D9).
     pub body_limit: usize,
+    /// `[wildix.guard]`: rate keys overriding `[guard]` (D10).
+    pub guard: crate::edge::RateOverrides,
 }
 
 impl Default for WildixConfig {
@@ -180,6 +185,7 @@ impl Default for WildixConfig {
             replay_window: 300,
             tts_command: String::new(),
             body_limit: DEFAULT_BODY_LIMIT,
+            guard: crate::edge::RateOverrides::default(),
         }
     }
 }
@@ -355,6 +361,16 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("db.sqlite").display()))
     }
 
+    /// Each dialect's `[<dialect>.guard]` rate overrides, by section name (D10).
+    pub fn rate_overrides(&self) -> [(&'static str, crate::edge::RateOverrides); 4] {
+        [
+            ("chamilo", self.chamilo.guard.clone()),
+            ("corebos", self.corebos.guard.clone()),
+            ("forma", self.forma.guard.clone()),
+            ("wildix", self.wildix.guard.clone()),
+        ]
+    }
+
     /// The settings every dialect has, with the dialects' names.
     pub fn dialects(&self) -> [(&'static str, DialectConfig); 4] {
         [
@@ -395,6 +411,8 @@ impl Config {
                 "database_max_connections and database_acquire_timeout must be at least 1".into(),
             ));
         }
+        crate::edge::guard::check_quotas(&self.guard, &self.rate_overrides())
+            .map_err(ConfigError::Invalid)?;
         if let Some(url) = &self.database_url {
             let known = ["sqlite:", "postgres:", "postgresql:"];
             if !known.iter().any(|p| url.starts_with(p)) {
@@ -428,36 +446,53 @@ fn env_table(vars: &[(String, String)]) -> toml::Table {
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| toml::Value::String(value.clone()));
-        match dotted.split_once('.') {
-            Some((section, key)) => {
-                let entry = table
-                    .entry(section.to_owned())
-                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                if let toml::Value::Table(section) = entry {
-                    section.insert(key.to_owned(), parsed);
-                }
-            }
-            None => {
-                table.insert(dotted, parsed);
-            }
-        }
+        // Sections nest (`GATEHOUSE_COREBOS__GUARD__AUTH_RATE` is `[corebos.guard] auth_rate`).
+        let path: Vec<&str> = dotted.split('.').collect();
+        insert_at(&mut table, &path, parsed);
     }
     table
 }
 
-/// Every key of [`Config`], dotted (`listen`, `chamilo.mount`, ...).
-pub fn known_keys() -> BTreeSet<String> {
-    let mut keys = BTreeSet::new();
-    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(Config::default()) {
-        for (key, value) in map {
-            if let serde_json::Value::Object(section) = value {
-                for sub in section.keys() {
-                    keys.insert(format!("{key}.{sub}"));
-                }
-            } else {
-                keys.insert(key);
+/// Sets `path` (section names, then the key) in `table`, creating the sections.
+fn insert_at(table: &mut toml::Table, path: &[&str], value: toml::Value) {
+    match path {
+        [] => {}
+        [key] => {
+            table.insert((*key).to_owned(), value);
+        }
+        [section, rest @ ..] => {
+            let entry = table
+                .entry((*section).to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(inner) = entry {
+                insert_at(inner, rest, value);
             }
         }
+    }
+}
+
+/// Every key of [`Config`], dotted (`listen`, `chamilo.mount`, `corebos.guard.auth_rate`, ...).
+pub fn known_keys() -> BTreeSet<String> {
+    fn walk(prefix: &str, value: serde_json::Value, keys: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    let dotted = if prefix.is_empty() {
+                        key
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    walk(&dotted, inner, keys);
+                }
+            }
+            _ => {
+                keys.insert(prefix.to_owned());
+            }
+        }
+    }
+    let mut keys = BTreeSet::new();
+    if let Ok(value) = serde_json::to_value(Config::default()) {
+        walk("", value, &mut keys);
     }
     keys
 }
@@ -478,24 +513,26 @@ fn deep_merge(base: &mut toml::Table, layer: toml::Table) {
 
 /// The first key of `table` that [`Config`] does not have, dotted.
 fn reject_unknown_keys(table: &toml::Table) -> Result<(), String> {
-    let known = known_keys();
-    for (key, value) in table {
-        match value {
-            toml::Value::Table(section)
-                if known.iter().any(|k| k.starts_with(&format!("{key}."))) =>
-            {
-                for sub in section.keys() {
-                    let dotted = format!("{key}.{sub}");
-                    if !known.contains(&dotted) {
-                        return Err(dotted);
-                    }
+    fn walk(prefix: &str, table: &toml::Table, known: &BTreeSet<String>) -> Result<(), String> {
+        for (key, value) in table {
+            let dotted = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::Table(section)
+                    if known.iter().any(|k| k.starts_with(&format!("{dotted}."))) =>
+                {
+                    walk(&dotted, section, known)?;
                 }
+                _ if known.contains(&dotted) => {}
+                _ => return Err(dotted),
             }
-            _ if known.contains(key) => {}
-            _ => return Err(key.clone()),
         }
+        Ok(())
     }
-    Ok(())
+    walk("", table, &known_keys())
 }
 
 fn has_key(table: &toml::Table, dotted: &str) -> bool {
@@ -680,11 +717,66 @@ mod tests {
     }
 
     #[test]
+    fn rate_keys_have_d10s_defaults_and_dialects_override_them_from_file_or_environment() {
+        let config = load_file(
+            "[guard]\nuser_burst = 7\n[corebos.guard]\nauth_burst = 3\n",
+            &[
+                ("GATEHOUSE_GUARD__AUTH_RATE", "5"),
+                ("GATEHOUSE_WILDIX__GUARD__IP_RATE", "9"),
+                ("GATEHOUSE_WILDIX__GUARD__IP_BURST", "12"),
+            ],
+        )
+        .unwrap();
+        assert!(config.guard.rate_limits);
+        assert_eq!((config.guard.auth_rate, config.guard.auth_burst), (5, 200));
+        assert_eq!((config.guard.user_rate, config.guard.user_burst), (10, 7));
+        assert_eq!((config.guard.ip_rate, config.guard.credential_rate), (0, 0));
+        assert_eq!(config.corebos.guard.auth_burst, Some(3));
+        assert_eq!(config.corebos.guard.auth_rate, None);
+        assert_eq!(config.wildix.guard.ip_rate, Some(9));
+        assert_eq!(config.wildix.guard.ip_burst, Some(12));
+        assert!(config.forma.guard.is_empty());
+    }
+
+    #[test]
+    fn a_bad_rate_value_names_its_key() {
+        let err = load_file("[guard]\nauth_rate = -1\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("guard.auth_rate"), "{err}");
+        let err = load_file("[forma.guard]\nuser_burst = \"many\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("forma.guard.user_burst"), "{err}");
+        let err = load_file("[forma.guard]\nuser_brust = 3\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("forma.guard.user_brust"), "{err}");
+        let err = load_file("", &[("GATEHOUSE_COREBOS__GUARD__AUTH_RATE", "fast")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("corebos.guard.auth_rate"), "{err}");
+        // A limit that is on needs a burst of at least one.
+        let err = load_file("[guard]\nip_rate = 5\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("guard.ip_burst"), "{err}");
+        let err = load_file("[chamilo.guard]\nauth_burst = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("chamilo.guard.auth_burst"), "{err}");
+        // With rate limits off nothing is checked.
+        load_file("[guard]\nrate_limits = false\nip_rate = 5\n", &[]).unwrap();
+    }
+
+    #[test]
     fn known_keys_cover_sections() {
         let keys = known_keys();
         assert!(keys.contains("listen"));
         assert!(keys.contains("chamilo.mount"));
         assert!(keys.contains("wildix.listen"));
+        assert!(keys.contains("guard.auth_rate"));
+        assert!(keys.contains("corebos.guard.credential_burst"));
         assert!(!keys.contains("chamilo"));
     }
 

@@ -67,7 +67,7 @@ impl AppState {
             DiagnosticsMode::Off
         };
         Self {
-            guard: Guard::new(&config.guard, store.clone()),
+            guard: Guard::new(&config.guard, &config.rate_overrides(), store.clone()),
             store,
             ip_resolver: IpResolver::new(config.trusted_proxies.clone()),
             request_timeout: (config.request_timeout > 0)

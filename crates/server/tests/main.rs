@@ -16,6 +16,7 @@ mod forma_support;
 mod guard;
 mod hygiene;
 mod operations;
+mod rate_limits;
 mod wildix_refusals;
 mod wildix_resources;
 mod wildix_support;

@@ -19,6 +19,6 @@ pub mod request_id;
 pub use audit::RequestAudit;
 pub use auth::{AuthFailure, AuthRecord, DiagnosticsMode};
 pub use client_ip::{ClientIp, IpResolver};
-pub use guard::{Guard, GuardConfig};
+pub use guard::{Guard, GuardConfig, Limit, RateLimiter, RateOverrides, Throttled};
 pub use password::{PasswordPool, PasswordPoolError};
 pub use request_id::RequestId;

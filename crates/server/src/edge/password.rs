@@ -12,6 +12,10 @@ use tokio::sync::Semaphore;
 
 use crate::state::AppState;
 
+/// The `Retry-After` of a refusal for a full queue, in seconds: a hash takes tens of
+/// milliseconds, so the queue drains within a second.
+pub const BUSY_RETRY_AFTER: u64 = 1;
+
 /// Why password work was not done.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PasswordPoolError {

@@ -17,6 +17,7 @@ use super::json::Json;
 use super::router::Refusal;
 use gatehouse_schemes::corebos;
 
+use crate::edge::guard::audit_throttled;
 use crate::edge::{AuthFailure, AuthRecord};
 use crate::state::AppState;
 
@@ -53,8 +54,82 @@ pub fn user_ws_id(id: UserId) -> String {
     format!("{USERS_PREFIX}x{id}")
 }
 
+/// The configuration section whose `[corebos.guard]` rate keys apply.
+const RATE_SECTION: &str = "corebos";
+
+/// The per-IP limit, before anything else a request does (off by default, D10).
+/// `login` answers with its own code (D9).
+pub async fn throttle_ip(
+    state: &AppState,
+    origin: &Origin,
+    operation: &str,
+) -> Result<(), Refusal> {
+    match state.guard.throttle_ip(RATE_SECTION, origin.ip) {
+        Ok(()) => Ok(()),
+        Err(throttled) => {
+            let record = origin.record("none", operation);
+            audit_throttled(state.store.as_ref(), &record, throttled, None).await;
+            Err(too_many(operation, throttled.retry_after).into())
+        }
+    }
+}
+
+/// The rate-limit answer of `operation` (D9).
+fn too_many(operation: &str, seconds: u64) -> CorebosError {
+    if operation == "login" {
+        CorebosError::LoginTooManyRequests(seconds)
+    } else {
+        CorebosError::TooManyRequests(seconds)
+    }
+}
+
+/// The per-credential limit of a session's requests, keyed by the session's user, so
+/// opening more sessions does not buy more requests (off by default, D10).
+pub async fn throttle_caller(
+    state: &AppState,
+    origin: &Origin,
+    operation: &str,
+    caller: &Caller,
+) -> Result<(), Refusal> {
+    let key = format!("user:{}", caller.user.id.0);
+    match state.guard.throttle_credential(RATE_SECTION, &key) {
+        Ok(()) => Ok(()),
+        Err(throttled) => {
+            let record = origin.record("session", operation);
+            let name = caller.user.username.as_str();
+            audit_throttled(state.store.as_ref(), &record, throttled, Some(name)).await;
+            Err(CorebosError::TooManyRequests(throttled.retry_after).into())
+        }
+    }
+}
+
+/// The sign-in limits of `getchallenge` and `login`, per (IP, operation) and per username
+/// (D10); `login` answers with its own code (D9).
+async fn throttle_sign_in(
+    state: &AppState,
+    origin: &Origin,
+    operation: &'static str,
+    username: &str,
+) -> Result<(), Refusal> {
+    let Err(throttled) =
+        state
+            .guard
+            .throttle_sign_in(RATE_SECTION, operation, origin.ip, Some(username))
+    else {
+        return Ok(());
+    };
+    let record = origin.record("challenge", operation);
+    audit_throttled(state.store.as_ref(), &record, throttled, Some(username)).await;
+    Err(too_many(operation, throttled.retry_after).into())
+}
+
 /// Issues a single-use challenge; several may be outstanding per user (D1, §4).
-pub async fn challenge(state: &AppState, username: &str) -> Result<Reply, Refusal> {
+pub async fn challenge(
+    state: &AppState,
+    origin: &Origin,
+    username: &str,
+) -> Result<Reply, Refusal> {
+    throttle_sign_in(state, origin, "getchallenge", username).await?;
     let not_found = || CorebosError::ChallengeUserNotFound(username.to_owned());
     let name = Username::parse(username).map_err(|_| not_found())?;
     let user = state
@@ -124,6 +199,7 @@ pub async fn login(
             Refusal::new(error).with_failure(failure)
         }
     };
+    throttle_sign_in(state, origin, "login", username).await?;
     // Guard before verify (D8): a locked name or IP gets a wrong credential's answer, unchecked.
     if let Err(locked) = state.guard.check(Some(username), origin.ip).await {
         return Err(refuse(CorebosError::InvalidUserCredentials, locked).await);
@@ -235,7 +311,12 @@ async fn password_match(
         .passwords
         .run(move || policy.verify(&hash, &password))
         .await
-        .map_err(|_| CorebosError::InvalidUserCredentials)?;
+        .map_err(|error| match error {
+            crate::edge::PasswordPoolError::Busy => {
+                CorebosError::LoginTooManyRequests(crate::edge::password::BUSY_RETRY_AFTER)
+            }
+            crate::edge::PasswordPoolError::Failed => CorebosError::Internal,
+        })?;
     Ok(match check {
         PasswordCheck::Valid { .. } => Some(challenge.clone()),
         PasswordCheck::Invalid => None,

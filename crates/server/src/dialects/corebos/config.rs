@@ -29,6 +29,8 @@ pub struct CorebosConfig {
     pub challenge_mode: ChallengeMode,
     /// The largest request body read, in bytes; a larger one answers `INVALID_PARAMETER` (D9).
     pub body_limit: usize,
+    /// `[corebos.guard]`: rate keys overriding `[guard]` (D10).
+    pub guard: crate::edge::RateOverrides,
 }
 
 impl Default for CorebosConfig {
@@ -43,6 +45,7 @@ impl Default for CorebosConfig {
             password_login: false,
             challenge_mode: ChallengeMode::Corebos,
             body_limit: crate::config::DEFAULT_BODY_LIMIT,
+            guard: crate::edge::RateOverrides::default(),
         }
     }
 }

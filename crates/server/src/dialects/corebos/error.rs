@@ -60,9 +60,14 @@ pub enum CorebosError {
     /// A VTQL field the module does not have (or that is never shown).
     #[error("field {0:?} denied")]
     FieldDenied(String),
-    /// The password queue is full (D9, off `login`).
+    /// Rate-limited or the password queue is full, on any operation but `login` (D9);
+    /// carries the seconds to wait.
     #[error("too many requests")]
     TooManyRequests(u64),
+    /// Rate-limited or the password queue is full at `login`: the code clients already
+    /// handle for a refused login, with the wait in the message (D9).
+    #[error("too many logins")]
+    LoginTooManyRequests(u64),
     /// An empty, malformed or wrong-module id, or a missing record on retrieve (§3).
     #[error("incorrect id")]
     InvalidId,
@@ -95,6 +100,14 @@ pub enum CorebosError {
 }
 
 impl CorebosError {
+    /// The `Retry-After` seconds of a rate-limit answer.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests(seconds) | Self::LoginTooManyRequests(seconds) => Some(*seconds),
+            _ => None,
+        }
+    }
+
     /// The wire `code`.
     pub fn code(&self) -> &'static str {
         match self {
@@ -105,7 +118,9 @@ impl CorebosError {
             | Self::NoWebSession => "AUTHENTICATION_REQUIRED",
             Self::InvalidAuthToken => "INVALID_AUTH_TOKEN",
             Self::AccessKeyUndefined => "ACCESSKEY_UNDEFINED",
-            Self::InvalidUserCredentials => "INVALID_USER_CREDENTIALS",
+            Self::InvalidUserCredentials | Self::LoginTooManyRequests(_) => {
+                "INVALID_USER_CREDENTIALS"
+            }
             Self::UnknownOperation => "UNKNOWN_OPERATION",
             Self::InvalidParameter(_) | Self::UnsupportedFormat => "INVALID_PARAMETER",
             Self::ModuleDenied(_)
@@ -153,7 +168,9 @@ impl CorebosError {
             Self::FieldDenied(field) => {
                 format!("Permission to access '.{field}.' attribute denied.")
             }
-            Self::TooManyRequests(seconds) => format!("Too many requests, retry in {seconds} s"),
+            Self::TooManyRequests(seconds) | Self::LoginTooManyRequests(seconds) => {
+                format!("Too many requests, retry in {seconds} s")
+            }
             Self::InvalidId => "Id specified is incorrect".into(),
             Self::MandatoryFieldMissing { label, field } => {
                 format!("{label} ({field}) does not have a value")
@@ -185,7 +202,7 @@ impl CorebosError {
             | Self::CannotAssign
             | Self::UseDeleteUser
             | Self::FieldDenied(_) => "forbidden",
-            Self::TooManyRequests(_) => "rate_limited",
+            Self::TooManyRequests(_) | Self::LoginTooManyRequests(_) => "rate_limited",
             Self::Database | Self::Internal => "server_error",
             _ => "bad_request",
         }
@@ -249,6 +266,24 @@ mod tests {
         for (error, code, message) in table {
             assert_eq!((error.code(), error.message().as_str()), (code, message));
         }
+    }
+
+    #[test]
+    fn rate_limits_keep_the_login_code_at_login_and_access_denied_elsewhere() {
+        let login = CorebosError::LoginTooManyRequests(3);
+        assert_eq!(
+            (login.code(), login.message().as_str(), login.retry_after()),
+            (
+                "INVALID_USER_CREDENTIALS",
+                "Too many requests, retry in 3 s",
+                Some(3)
+            )
+        );
+        let other = CorebosError::TooManyRequests(2);
+        assert_eq!(
+            (other.code(), other.message().as_str()),
+            ("ACCESS_DENIED", "Too many requests, retry in 2 s")
+        );
     }
 
     #[test]

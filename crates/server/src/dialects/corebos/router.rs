@@ -141,11 +141,14 @@ async fn dispatch(
         return Err(CorebosError::UnsupportedFormat.into());
     }
     let name = OpName::parse(params)?;
+    auth::throttle_ip(state, origin, name.wire_name()).await?;
     let sid = codec::session_id(headers, params);
     let caller: Option<Caller> = if name.prelogin() {
         None
     } else {
-        Some(auth::resume(state, origin, name.wire_name(), sid.as_deref()).await?)
+        let caller = auth::resume(state, origin, name.wire_name(), sid.as_deref()).await?;
+        auth::throttle_caller(state, origin, name.wire_name(), &caller).await?;
+        Some(caller)
     };
     let op = Op::decode(name, params)?;
     if !op.is_write() {
@@ -182,7 +185,7 @@ async fn run(
     let who = || caller.ok_or(CorebosError::AuthenticationRequired);
     let store = state.store.as_ref();
     Ok(match op {
-        Op::GetChallenge { username } => auth::challenge(state, &username).await?,
+        Op::GetChallenge { username } => auth::challenge(state, origin, &username).await?,
         Op::Login {
             username,
             access_key,
@@ -208,6 +211,10 @@ async fn run(
 /// The HTTP response: always 200 `application/json` (§2); failures carry their outcome
 /// label for metrics and, per the diagnostics mode, `X-Gatehouse-Diagnostic`.
 fn render(state: &AppState, result: Result<Reply, Refusal>) -> Response {
+    let retry_after = result
+        .as_ref()
+        .err()
+        .and_then(|refusal| refusal.error.retry_after());
     let (body, outcome, diagnostic) = match result {
         Ok(reply) => (codec::success_body(&reply), "ok", None),
         Err(refusal) => (
@@ -231,6 +238,11 @@ fn render(state: &AppState, result: Result<Reply, Refusal>) -> Response {
         response
             .headers_mut()
             .insert(crate::edge::auth::DIAGNOSTIC_HEADER, value);
+    }
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response.extensions_mut().insert(ResponseOutcome(outcome));
     response

@@ -44,6 +44,48 @@ impl Origin {
     }
 }
 
+/// The configuration section whose `[forma.guard]` rate keys apply.
+pub const RATE_SECTION: &str = "forma";
+
+/// The per-IP limit, before anything else a request does (off by default, D10).
+pub async fn throttle_ip(
+    state: &AppState,
+    origin: &Origin,
+    operation: &str,
+) -> Result<(), Refusal> {
+    match state.guard.throttle_ip(RATE_SECTION, origin.ip) {
+        Ok(()) => Ok(()),
+        Err(throttled) => {
+            let record = origin.record("none", operation);
+            crate::edge::guard::audit_throttled(state.store.as_ref(), &record, throttled, None)
+                .await;
+            Err(FormaError::TooManyRequests(throttled.retry_after).into())
+        }
+    }
+}
+
+/// The sign-in limits of a password check, per (IP, operation) and per username (D10).
+pub async fn throttle_sign_in(
+    state: &AppState,
+    record: &AuthRecord,
+    username: Option<&str>,
+) -> Result<(), Refusal> {
+    let ip = record
+        .ip
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    match state
+        .guard
+        .throttle_sign_in(RATE_SECTION, &record.operation, ip, username)
+    {
+        Ok(()) => Ok(()),
+        Err(throttled) => {
+            crate::edge::guard::audit_throttled(state.store.as_ref(), record, throttled, username)
+                .await;
+            Err(FormaError::TooManyRequests(throttled.retry_after).into())
+        }
+    }
+}
+
 /// The scope of replay-cache markers.
 const REPLAY_SCOPE: &str = "forma.signature";
 
@@ -90,6 +132,17 @@ pub async fn check(
                 state.guard.success(name).await;
             }
             audit(store, record.success(&principal)).await;
+            // Per credential once it is known good (off by default, D10): the site key or
+            // shared code, or a token's user.
+            let key = match principal.username() {
+                Some(name) => format!("user:{}", name.to_lowercase()),
+                None => principal.scheme.to_owned(),
+            };
+            if let Err(throttled) = state.guard.throttle_credential(RATE_SECTION, &key) {
+                let name = principal.username();
+                crate::edge::guard::audit_throttled(store, &record, throttled, name).await;
+                return Err(FormaError::TooManyRequests(throttled.retry_after).into());
+            }
             Ok(principal)
         }
         Err(mut refusal) => {
@@ -312,6 +365,7 @@ pub async fn authenticate(
     let record = origin.record("password", "auth/authenticate");
     let store = state.store.as_ref();
     let name = username.strip_prefix('/').unwrap_or(&username);
+    throttle_sign_in(state, &record, Some(name)).await?;
     if let Err(failure) = state.guard.check(Some(name), origin.ip).await {
         audit(store, record.failure(&failure)).await;
         return Err(refuse(FormaError::InvalidUser, failure));
@@ -326,7 +380,7 @@ pub async fn authenticate(
     // The edge's shared check: a decoy for unknown users, legacy hashes upgraded on success.
     let verdict = check_password(state, user.as_ref(), &password)
         .await
-        .map_err(|_| FormaError::msg("Error: too many requests, retry in 1 s."))?;
+        .map_err(|_| FormaError::busy())?;
     let user = match (user, verdict) {
         (Some(user), PasswordVerdict::Valid) if user.can_sign_in(Utc::now()) => user,
         _ => {

@@ -52,6 +52,8 @@ pub struct FormaConfig {
     /// The largest request body read, in bytes; a larger one answers
     /// "Error: request body too large." (D9).
     pub body_limit: usize,
+    /// `[forma.guard]`: rate keys overriding `[guard]` (D10).
+    pub guard: crate::edge::RateOverrides,
 }
 
 impl Default for FormaConfig {
@@ -74,6 +76,7 @@ impl Default for FormaConfig {
             landing_url: None,
             cookie_secure: CookieSecure::Auto,
             body_limit: crate::config::DEFAULT_BODY_LIMIT,
+            guard: crate::edge::RateOverrides::default(),
         }
     }
 }

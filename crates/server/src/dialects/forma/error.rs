@@ -40,6 +40,9 @@ pub enum FormaError {
     /// Body over the limit (D9).
     #[error("body too large")]
     TooLarge,
+    /// Rate-limited or the password queue is full (D9); carries the seconds to wait.
+    #[error("too many requests, retry in {0} s")]
+    TooManyRequests(u64),
     /// A store failure, a panic or a timeout (D9); carries the request id.
     #[error("internal error (request {0})")]
     Internal(String),
@@ -65,6 +68,9 @@ impl FormaError {
             Self::UnknownModule(m) => format!("File not found : api.{m}.php"),
             Self::Message(text) => text.clone(),
             Self::TooLarge => "Error: request body too large.".into(),
+            Self::TooManyRequests(seconds) => {
+                format!("Error: too many requests, retry in {seconds} s.")
+            }
             Self::Internal(id) => format!("Error: internal error (request {id})."),
         })
     }
@@ -76,7 +82,21 @@ impl FormaError {
                 "auth_failure"
             }
             Self::Internal(_) => "server_error",
+            Self::TooManyRequests(_) => "rate_limited",
             _ => "bad_request",
+        }
+    }
+
+    /// The refusal of a full password queue (D9).
+    pub fn busy() -> Self {
+        Self::TooManyRequests(crate::edge::password::BUSY_RETRY_AFTER)
+    }
+
+    /// The `Retry-After` seconds of a rate-limit answer.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests(seconds) => Some(*seconds),
+            _ => None,
         }
     }
 
@@ -98,6 +118,10 @@ mod tests {
             Some("Autentication code is not valid")
         );
         assert_eq!(FormaError::Empty.message(), None);
+        assert_eq!(
+            FormaError::TooManyRequests(4).message().as_deref(),
+            Some("Error: too many requests, retry in 4 s.")
+        );
         assert_eq!(
             FormaError::Internal("r-1".into()).message().as_deref(),
             Some("Error: internal error (request r-1).")

@@ -137,11 +137,18 @@ async fn dispatch(
         Unknown::Module(m) => FormaError::UnknownModule(m),
         Unknown::Function(f) => FormaError::UnknownFunction(f),
     })?;
+    auth::throttle_ip(state, origin, op.wire_name()).await?;
     let principal = if op.is_public() {
         None
     } else {
         Some(auth::check(state, origin, op.wire_name(), headers, params).await?)
     };
+    if op == Op::UserDetailsFromCredentials {
+        // A password check behind the API credential: the sign-in limits apply too (D10).
+        let record = origin.record("password", op.wire_name());
+        let user = params.non_empty("userid");
+        auth::throttle_sign_in(state, &record, user.as_deref()).await?;
+    }
     if !op.is_write() {
         return run(state, origin, params, op, site).await;
     }
@@ -299,6 +306,10 @@ fn plain(message: &'static str) -> Response {
 /// The HTTP response: always 200 in the chosen format (§2.3, §2.4); failures carry their
 /// outcome label for metrics and, per the diagnostics mode, `X-Gatehouse-Diagnostic`.
 fn render(state: &AppState, format: Format, result: Result<Value, Refusal>) -> Response {
+    let retry_after = result
+        .as_ref()
+        .err()
+        .and_then(|refusal| refusal.error.retry_after());
     let (body, outcome, diagnostic) = match result {
         Ok(reply) => (output::success(format, &reply), "ok", None),
         Err(refusal) => (
@@ -322,6 +333,11 @@ fn render(state: &AppState, format: Format, result: Result<Value, Refusal>) -> R
         response
             .headers_mut()
             .insert(crate::edge::auth::DIAGNOSTIC_HEADER, value);
+    }
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response.extensions_mut().insert(ResponseOutcome(outcome));
     response

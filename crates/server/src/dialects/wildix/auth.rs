@@ -7,6 +7,7 @@ use gatehouse_schemes::wildix::{self, IssCheck, RawRequest, VerifyParams};
 
 use super::error::WildixError;
 use crate::config::IssMode;
+use crate::edge::guard::audit_throttled;
 use crate::edge::password::{self, PasswordVerdict};
 use crate::edge::{AuthFailure, AuthRecord};
 use crate::state::AppState;
@@ -25,13 +26,23 @@ pub async fn authenticate(
         .is_some_and(|s| s.eq_ignore_ascii_case(b"basic "));
     record.scheme = if basic { "password" } else { "jwt" };
     let outcome = if basic {
-        basic_auth(state, &authorization, ip).await
+        basic_auth(state, &authorization, ip, record).await
     } else {
         s2s(state, req, ip).await
     };
     match outcome {
         Ok(principal) => {
             crate::edge::auth::record(state.store.as_ref(), record.success(&principal)).await;
+            // Per application (or Basic user) once it is known good (off by default, D10).
+            let key = match (principal.credential, principal.username()) {
+                (Some(app), _) => format!("app:{}", app.0),
+                (None, name) => format!("user:{}", name.unwrap_or_default().to_lowercase()),
+            };
+            if let Err(throttled) = state.guard.throttle_credential(RATE_SECTION, &key) {
+                let name = principal.username();
+                audit_throttled(state.store.as_ref(), record, throttled, name).await;
+                return Err(WildixError::TooManyRequests(throttled.retry_after));
+            }
             Ok(principal)
         }
         Err(Refusal::Failed(failure)) => {
@@ -42,6 +53,24 @@ pub async fn authenticate(
             })
         }
         Err(Refusal::Error(error)) => Err(error),
+    }
+}
+
+/// The configuration section whose `[wildix.guard]` rate keys apply.
+const RATE_SECTION: &str = "wildix";
+
+/// The per-IP limit, before anything else a request does (off by default, D10).
+pub async fn throttle_ip(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    record: &AuthRecord,
+) -> Result<(), WildixError> {
+    match state.guard.throttle_ip(RATE_SECTION, ip) {
+        Ok(()) => Ok(()),
+        Err(throttled) => {
+            audit_throttled(state.store.as_ref(), record, throttled, None).await;
+            Err(WildixError::TooManyRequests(throttled.retry_after))
+        }
     }
 }
 
@@ -154,9 +183,27 @@ async fn basic_auth(
     state: &AppState,
     header: &[u8],
     ip: std::net::IpAddr,
+    record: &AuthRecord,
 ) -> Result<Principal, Refusal> {
     let creds = gatehouse_schemes::basic::parse(header)
         .map_err(|e| Refusal::Failed(AuthFailure::new(e.reason_code())))?;
+    // A password check is the expensive path: the sign-in limits come first (D10).
+    if let Err(throttled) =
+        state
+            .guard
+            .throttle_sign_in(RATE_SECTION, "basic", ip, Some(&creds.username))
+    {
+        audit_throttled(
+            state.store.as_ref(),
+            record,
+            throttled,
+            Some(&creds.username),
+        )
+        .await;
+        return Err(Refusal::Error(WildixError::TooManyRequests(
+            throttled.retry_after,
+        )));
+    }
     state
         .guard
         .check(Some(&creds.username), ip)
@@ -191,7 +238,7 @@ async fn check_password(
     };
     let verdict = password::check_password(state, user.as_ref(), creds.password())
         .await
-        .map_err(|_| Refusal::Error(WildixError::TooManyRequests(1)))?;
+        .map_err(|_| Refusal::Error(WildixError::TooManyRequests(password::BUSY_RETRY_AFTER)))?;
     let user = match (user, verdict) {
         (Some(user), PasswordVerdict::Valid) => user,
         (_, PasswordVerdict::UnknownUser) => return Err(claimed("unknown_user")),

@@ -57,6 +57,15 @@ async fn serve(
     request: Request,
 ) -> Result<Response, WildixError> {
     let (parts, body) = request.into_parts();
+    let mut record = AuthRecord {
+        dialect: "wildix",
+        scheme: "jwt",
+        operation: format!("{} {}", parts.method, parts.uri.path()),
+        ip: Some(ip),
+        request_id: parts.extensions.get::<RequestId>().map(|id| id.0.clone()),
+    };
+    // The per-IP limit before the body is even read (off by default, D10).
+    auth::throttle_ip(state, ip, &record).await?;
     let limit = state.config.wildix.body_limit;
     let bytes = to_bytes(body, limit)
         .await
@@ -74,13 +83,6 @@ async fn serve(
         query,
         headers: &headers,
         body: &bytes,
-    };
-    let mut record = AuthRecord {
-        dialect: "wildix",
-        scheme: "jwt",
-        operation: format!("{} {}", parts.method, parts.uri.path()),
-        ip: Some(ip),
-        request_id: parts.extensions.get::<RequestId>().map(|id| id.0.clone()),
     };
     let principal = auth::authenticate(state, &raw, ip, &mut record).await?;
     let query_map = php_form::parse_str(query);

@@ -1,10 +1,24 @@
-//! The guard: progressive lockout before verification, shared by every dialect (D8).
+//! The guard: rate limits and progressive lockout before verification, shared by every
+//! dialect (D8, D10).
+//!
+//! Rate limits ([`rate`]) come first: a refused request is answered with the dialect's
+//! "too many requests" error and `Retry-After` (D9), never verified and never counted as a
+//! failure.
 //!
 //! A dialect asks [`Guard::check`] before it verifies a credential; a locked subject is
 //! refused unchecked with exactly the answer a wrong credential gets on that path (D9), and
 //! audited as `locked_out`. After verifying, it reports [`Guard::failure`] or
 //! [`Guard::success`]. Counters live in the store, so every instance sees the same lockout.
-//! Rate limits (GCRA) join this module with issue #8.
+//!
+//! The replay defences sit with the checks they protect, and all of them are kept in the
+//! store, so they hold across instances: coreBOS challenges are consumed by the login that
+//! used them (`Sessions::consume_challenge`, `[corebos] challenge_ttl`); Forma SSO links and
+//! the opt-in Forma signature cache claim single-use markers (`claim_marker`,
+//! `[forma] sso_lifetime`, `sso_future_skew`, `replay_cache`, `replay_window`); the opt-in
+//! Wildix token cache marks tokens (`mark_once`, `[wildix] replay_cache`, `replay_window`, `leeway`). The README's
+//! "What gatehouse defends" lists them with their defaults.
+
+pub mod rate;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -14,6 +28,8 @@ use gatehouse_domain::{LockoutPolicy, LockoutSubject, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::edge::AuthFailure;
+
+pub use rate::{Limit, RateLimiter, RateOverrides, Throttled};
 
 /// The `[guard]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +49,25 @@ pub struct GuardConfig {
     pub lockout_doubling: bool,
     /// Seconds without a failure after which the doubling starts over.
     pub lockout_reset: u32,
+    /// Whether the rate limits below apply at all (D10); benchmarks turn them off.
+    pub rate_limits: bool,
+    /// Sign-in requests (password checks, coreBOS `getchallenge`/`login`, Forma SSO) per
+    /// second per (client IP, operation); 0 = off.
+    pub auth_rate: u32,
+    /// Sign-in requests per (client IP, operation) admitted at once.
+    pub auth_burst: u32,
+    /// Sign-in requests per second per username; 0 = off.
+    pub user_rate: u32,
+    /// Sign-in requests per username admitted at once.
+    pub user_burst: u32,
+    /// Requests of any kind per second per client IP; 0 = off.
+    pub ip_rate: u32,
+    /// Requests per client IP admitted at once.
+    pub ip_burst: u32,
+    /// Requests per second per authenticated credential (key, session, application); 0 = off.
+    pub credential_rate: u32,
+    /// Requests per authenticated credential admitted at once.
+    pub credential_burst: u32,
 }
 
 impl Default for GuardConfig {
@@ -48,9 +83,31 @@ impl Default for GuardConfig {
             lockout_max: seconds(p.max),
             lockout_doubling: p.doubling,
             lockout_reset: seconds(p.reset_after),
+            ..RATE_DEFAULTS
         }
     }
 }
+
+/// D10's rate limits, the same in `serve` and the sandbox (D6); the lockout fields are
+/// placeholders overwritten by each constructor.
+const RATE_DEFAULTS: GuardConfig = GuardConfig {
+    lockout: true,
+    ip_lockout: true,
+    lockout_threshold: 0,
+    lockout_duration: 0,
+    lockout_max: 0,
+    lockout_doubling: true,
+    lockout_reset: 0,
+    rate_limits: true,
+    auth_rate: 20,
+    auth_burst: 200,
+    user_rate: 10,
+    user_burst: 100,
+    ip_rate: 0,
+    ip_burst: 0,
+    credential_rate: 0,
+    credential_burst: 0,
+};
 
 /// Now at the store's precision (microseconds), so a lockout end read back equals the one computed.
 fn now() -> DateTime<Utc> {
@@ -76,6 +133,7 @@ impl GuardConfig {
             lockout_max: seconds(p.max),
             lockout_doubling: p.doubling,
             lockout_reset: seconds(p.reset_after),
+            ..RATE_DEFAULTS
         }
     }
 
@@ -90,23 +148,63 @@ impl GuardConfig {
     }
 }
 
-/// Lockout checks for one instance.
+/// Rate limits and lockout checks for one instance.
 #[derive(Clone)]
 pub struct Guard {
     store: Arc<dyn Store>,
     username: Option<LockoutPolicy>,
     ip: Option<LockoutPolicy>,
+    /// The rate limits (in memory, per instance).
+    pub rate: RateLimiter,
 }
 
 impl Guard {
-    /// A guard applying `config` over `store`.
-    pub fn new(config: &GuardConfig, store: Arc<dyn Store>) -> Self {
+    /// A guard applying `config` and each dialect's rate overrides over `store`.
+    pub fn new(
+        config: &GuardConfig,
+        overrides: &[(&'static str, RateOverrides)],
+        store: Arc<dyn Store>,
+    ) -> Self {
         let policy = config.policy();
         Self {
             store,
             username: config.lockout.then_some(policy),
             ip: (config.lockout && config.ip_lockout).then_some(policy),
+            rate: RateLimiter::new(config, overrides),
         }
+    }
+
+    /// Before a sign-in (a password check, coreBOS `getchallenge` or `login`, Forma SSO):
+    /// counts it per (client IP, `operation`) and per username (D10).
+    pub fn throttle_sign_in(
+        &self,
+        dialect: &'static str,
+        operation: &str,
+        ip: IpAddr,
+        username: Option<&str>,
+    ) -> Result<(), Throttled> {
+        self.rate
+            .check(dialect, Limit::Auth, &[operation, &ip.to_string()])?;
+        if let Some(name) = username.map(str::trim).filter(|n| !n.is_empty()) {
+            self.rate
+                .check(dialect, Limit::User, &[&name.to_lowercase()])?;
+        }
+        Ok(())
+    }
+
+    /// Before anything else a request does: counts it per client IP (off by default).
+    pub fn throttle_ip(&self, dialect: &'static str, ip: IpAddr) -> Result<(), Throttled> {
+        self.rate.check(dialect, Limit::Ip, &[&ip.to_string()])
+    }
+
+    /// After a key, session or token check succeeded: counts the request per credential
+    /// (`credential` names the key, application or user; off by default).
+    pub fn throttle_credential(
+        &self,
+        dialect: &'static str,
+        credential: &str,
+    ) -> Result<(), Throttled> {
+        self.rate.check(dialect, Limit::Credential, &[credential])
     }
 
     fn subjects(&self, username: Option<&str>, ip: IpAddr) -> Vec<(LockoutSubject, LockoutPolicy)> {
@@ -174,6 +272,56 @@ impl Guard {
             tracing::warn!(%error, %subject, "failure count not reset");
         }
     }
+}
+
+/// Audits a rate-limited request when it is the one of its key and period that is audited
+/// ([`rate`]), as outcome `rate_limited`; the others are only counted in metrics.
+pub async fn audit_throttled(
+    audit: &dyn gatehouse_domain::Audit,
+    record: &crate::edge::AuthRecord,
+    throttled: Throttled,
+    claimed: Option<&str>,
+) {
+    if throttled.audit {
+        let mut failure = AuthFailure::new("rate_limited");
+        failure.claimed = claimed.map(str::to_owned);
+        crate::edge::auth::record(audit, record.failure(&failure)).await;
+    }
+}
+
+/// Checks that every limit in force has a burst of at least one, naming the key to fix.
+pub fn check_quotas(
+    global: &GuardConfig,
+    dialects: &[(&'static str, RateOverrides)],
+) -> Result<(), String> {
+    if !global.rate_limits {
+        return Ok(());
+    }
+    for (dialect, local) in dialects {
+        for limit in [Limit::Auth, Limit::User, Limit::Ip, Limit::Credential] {
+            let Some(quota) = rate::resolve(global, local, limit) else {
+                continue;
+            };
+            if quota.burst == 0 {
+                let name = limit.name();
+                let local_burst = match limit {
+                    Limit::Auth => local.auth_burst,
+                    Limit::User => local.user_burst,
+                    Limit::Ip => local.ip_burst,
+                    Limit::Credential => local.credential_burst,
+                };
+                let key = if local_burst.is_some() {
+                    format!("{dialect}.guard.{name}_burst")
+                } else {
+                    format!("guard.{name}_burst")
+                };
+                return Err(format!(
+                    "{key}: must be at least 1 while {name}_rate is set (0 turns the limit off through {name}_rate)"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

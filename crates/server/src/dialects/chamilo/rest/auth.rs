@@ -16,9 +16,13 @@ use gatehouse_domain::{
 use super::error::RestError;
 use crate::credentials;
 use crate::edge::auth::record;
-use crate::edge::password::{PasswordVerdict, check_password};
+use crate::edge::guard::audit_throttled;
+use crate::edge::password::{BUSY_RETRY_AFTER, PasswordVerdict, check_password};
 use crate::edge::{AuthFailure, AuthRecord, PasswordPoolError};
 use crate::state::AppState;
+
+/// The configuration section whose `[chamilo.guard]` rate keys apply.
+const RATE_SECTION: &str = "chamilo";
 
 /// A refused call: the envelope's error and, for authentication decisions, the failure
 /// that goes to the audit trail and the diagnostic header.
@@ -96,8 +100,17 @@ pub async fn authenticate(
             .map_err(|e| internal(&e, audit))?,
         Err(_) => None,
     };
-    // A locked name or IP gets exactly a wrong password's answer, unchecked (D8, D9).
     let ip = audit.ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    // Rate limits first (D10): a password check is the expensive path.
+    if let Err(throttled) =
+        state
+            .guard
+            .throttle_sign_in(RATE_SECTION, "rest:authenticate", ip, Some(username))
+    {
+        audit_throttled(state.store.as_ref(), audit, throttled, Some(username)).await;
+        return Err(RestError::TooManyRequests(throttled.retry_after).into());
+    }
+    // A locked name or IP gets exactly a wrong password's answer, unchecked (D8, D9).
     if let Err(failure) = state.guard.check(Some(username), ip).await {
         return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
     }
@@ -105,7 +118,8 @@ pub async fn authenticate(
         Ok(verdict) => verdict,
         Err(PasswordPoolError::Busy) => {
             let failure = invalid("rate_limited");
-            return Err(refuse(state, audit, RestError::TooManyRequests(1), failure).await);
+            let error = RestError::TooManyRequests(BUSY_RETRY_AFTER);
+            return Err(refuse(state, audit, error, failure).await);
         }
         Err(PasswordPoolError::Failed) => {
             let id = audit.request_id.clone().unwrap_or_default();
@@ -192,7 +206,25 @@ pub async fn verify_key(
     }
     let principal = principal_for(&user, Some(credential.id));
     record(state.store.as_ref(), audit.success(&principal)).await;
+    // Per key, once it is known good (off by default, D10).
+    let key = format!("api_key:{}", credential.id.0);
+    if let Err(throttled) = state.guard.throttle_credential(RATE_SECTION, &key) {
+        audit_throttled(state.store.as_ref(), audit, throttled, Some(username)).await;
+        return Err(RestError::TooManyRequests(throttled.retry_after).into());
+    }
     Ok(Caller { user, principal })
+}
+
+/// The per-IP limit, before anything else a request does (off by default, D10).
+pub async fn throttle_ip(state: &AppState, audit: &AuthRecord) -> Result<(), Refusal> {
+    let ip = audit.ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    match state.guard.throttle_ip(RATE_SECTION, ip) {
+        Ok(()) => Ok(()),
+        Err(throttled) => {
+            audit_throttled(state.store.as_ref(), audit, throttled, None).await;
+            Err(RestError::TooManyRequests(throttled.retry_after).into())
+        }
+    }
 }
 
 fn principal_for(user: &User, credential: Option<gatehouse_domain::CredentialId>) -> Principal {

@@ -123,6 +123,7 @@ async fn handle(
     action: Option<Action>,
 ) -> Result<Json, Refusal> {
     let claim = codec::claim(&params);
+    auth::throttle_ip(&context.state, &context.audit).await?;
     let Some(action) = action else {
         return Err(RestError::InvalidAction.into());
     };

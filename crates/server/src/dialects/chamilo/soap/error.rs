@@ -25,9 +25,9 @@ pub enum SoapError {
     /// The `secret_key` check failed (fault #1).
     #[error("secret key refused: {}", .0.reason)]
     SecretKey(AuthFailure),
-    /// The password pool is full.
-    #[error("password queue full")]
-    Busy,
+    /// Rate-limited or the password pool is full (D9); carries the seconds to wait.
+    #[error("too many requests, retry in {0} s")]
+    TooManyRequests(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] DomainError),
@@ -39,14 +39,13 @@ pub enum SoapError {
 impl From<PasswordPoolError> for SoapError {
     fn from(error: PasswordPoolError) -> Self {
         match error {
-            PasswordPoolError::Busy => Self::Busy,
+            PasswordPoolError::Busy => {
+                Self::TooManyRequests(crate::edge::password::BUSY_RETRY_AFTER)
+            }
             PasswordPoolError::Failed => Self::Internal,
         }
     }
 }
-
-/// How long a client refused for a full password queue should wait, in seconds.
-pub const RETRY_AFTER_SECS: u64 = 1;
 
 impl SoapError {
     /// The outcome label for metrics and write audit events.
@@ -80,9 +79,9 @@ impl SoapError {
                 format!("Request body too large (limit {limit} bytes)"),
             ),
             Self::SecretKey(_) => (FaultCode::Server, faults::SECRET_KEY.to_owned()),
-            Self::Busy => (
+            Self::TooManyRequests(seconds) => (
                 FaultCode::Server,
-                format!("Too many requests, retry in {RETRY_AFTER_SECS} s"),
+                format!("Too many requests, retry in {seconds} s"),
             ),
             Self::Store(_) | Self::Internal => (
                 FaultCode::Server,
@@ -115,9 +114,9 @@ mod tests {
                 faults::SECRET_KEY,
             ),
             (
-                SoapError::Busy,
+                SoapError::TooManyRequests(3),
                 FaultCode::Server,
-                "Too many requests, retry in 1 s",
+                "Too many requests, retry in 3 s",
             ),
             (
                 SoapError::Internal,

@@ -29,8 +29,12 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use self::codec::Op;
 use self::error::SoapError;
 use crate::edge::audit::{self, RequestAudit};
-use crate::edge::{ClientIp, RequestId, contain};
+use crate::edge::guard::audit_throttled;
+use crate::edge::{AuthRecord, ClientIp, RequestId, contain};
 use crate::state::AppState;
+
+/// The configuration section whose `[chamilo.guard]` rate keys apply.
+const RATE_SECTION: &str = "chamilo";
 
 /// The headers NuSOAP 0.9.5 sends on every response (§2).
 const SERVER_HEADERS: [(&str, &str); 2] = [
@@ -103,6 +107,18 @@ async fn call(
     body: Body,
     web_root: String,
 ) -> Result<String, SoapError> {
+    let record = |operation: &str| AuthRecord {
+        dialect: auth::DIALECT,
+        scheme: auth::SCHEME,
+        operation: operation.to_owned(),
+        ip: Some(ip),
+        request_id: Some(request_id.clone()),
+    };
+    // Guard first (D10): the per-IP limit before the body is even read.
+    if let Err(throttled) = state.guard.throttle_ip(RATE_SECTION, ip) {
+        audit_throttled(state.store.as_ref(), &record("-"), throttled, None).await;
+        return Err(SoapError::TooManyRequests(throttled.retry_after));
+    }
     check_content_type(headers)?;
     let limit = state.config.chamilo.body_limit;
     if let Some(length) = headers
@@ -135,6 +151,12 @@ async fn call(
             ));
         }
         return Err(SoapError::SecretKey(failure));
+    }
+    // One site key for every caller: its credential limit bounds all SOAP traffic together.
+    if let Err(throttled) = state.guard.throttle_credential(RATE_SECTION, "soap_key") {
+        let record = record(op.wire_name());
+        audit_throttled(state.store.as_ref(), &record, throttled, None).await;
+        return Err(SoapError::TooManyRequests(throttled.retry_after));
     }
     // A panicking or overlong operation must still answer in SOAP (D9): contained, it
     // becomes fault `Server` "Internal error (request <id>)" and an audit event. A write is
@@ -216,11 +238,10 @@ fn fault_response(
             .headers_mut()
             .insert(crate::edge::auth::DIAGNOSTIC_HEADER, value);
     }
-    if matches!(error, SoapError::Busy) {
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(error::RETRY_AFTER_SECS),
-        );
+    if let SoapError::TooManyRequests(seconds) = error {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
     }
     response
 }

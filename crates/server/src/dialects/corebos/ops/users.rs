@@ -86,7 +86,9 @@ async fn hash_password(
         .await
         .map_err(|error| match error {
             // D9: a full password queue is ACCESS_DENIED "Too many requests" off login.
-            PasswordPoolError::Busy => CorebosError::TooManyRequests(1),
+            PasswordPoolError::Busy => {
+                CorebosError::TooManyRequests(crate::edge::password::BUSY_RETRY_AFTER)
+            }
             PasswordPoolError::Failed => CorebosError::Internal,
         })?
         .map_err(CorebosError::from)

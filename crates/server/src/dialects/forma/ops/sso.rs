@@ -19,9 +19,11 @@ use gatehouse_schemes::php_form;
 use gatehouse_schemes::php_value::{PhpArray, PhpKey, PhpValue};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use super::super::auth::RATE_SECTION;
 use super::super::config::{AuthMethod, CookieSecure};
 use super::user_id;
 use crate::edge::auth::record as audit;
+use crate::edge::guard::audit_throttled;
 use crate::edge::{AuthFailure, AuthRecord, ClientIp, RequestId};
 use crate::site_secrets::FORMA_SSO_SECRET;
 use crate::state::AppState;
@@ -133,6 +135,9 @@ async fn sign_in(
     let ip = record
         .ip
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if let Some(seconds) = throttle(state, record, Some(&login_user)).await {
+        return too_many(&failure_url, seconds);
+    }
     // Guard before verify (D8); a locked user or IP gets the failure redirect, unchecked.
     if let Err(failure) = state.guard.check(Some(&login_user), ip).await {
         audit(state.store.as_ref(), record.failure(&failure)).await;
@@ -170,6 +175,30 @@ async fn sign_in(
             response
         }
     }
+}
+
+/// The per-IP and sign-in limits of an SSO or token sign-in (D10): `Some(seconds to wait)`
+/// when refused (audited once per key and period).
+async fn throttle(state: &AppState, record: &AuthRecord, user: Option<&str>) -> Option<u64> {
+    let ip = record
+        .ip
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let guard = &state.guard;
+    let refused = guard
+        .throttle_ip(RATE_SECTION, ip)
+        .and_then(|()| guard.throttle_sign_in(RATE_SECTION, &record.operation, ip, user))
+        .err()?;
+    audit_throttled(state.store.as_ref(), record, refused, user).await;
+    Some(refused.retry_after)
+}
+
+/// A rate-limited sign-in: the failure redirect, with `Retry-After` (D9).
+fn too_many(failure_url: &str, seconds: u64) -> Response {
+    let mut response = redirect(failure_url, None);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// Opens a web session for `user` and redirects to the landing page with its cookie (D15);
@@ -224,6 +253,9 @@ async fn token_sign_in(
     let ip = record
         .ip
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if let Some(seconds) = throttle(state, record, None).await {
+        return too_many(&failure_url(mount), seconds);
+    }
     if let Err(failure) = state.guard.check(None, ip).await {
         audit(state.store.as_ref(), record.failure(&failure)).await;
         return redirect(&failure_url(mount), None);

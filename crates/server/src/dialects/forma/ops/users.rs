@@ -65,7 +65,7 @@ impl UserCtx<'_> {
         self.passwords
             .run(move || policy.hash(&password))
             .await
-            .map_err(|_| FormaError::msg("Error: too many requests, retry in 1 s."))?
+            .map_err(|_| FormaError::busy())?
             .map_err(store_error(self.request_id))
     }
 
@@ -389,7 +389,7 @@ pub async fn details_from_credentials(ctx: &UserCtx<'_>, p: &Params) -> Reply {
                 .passwords
                 .run(move || policy.verify(&hash, &plain))
                 .await
-                .map_err(|_| FormaError::msg("Error: too many requests, retry in 1 s."))?;
+                .map_err(|_| FormaError::busy())?;
             matches!(check, gatehouse_domain::PasswordCheck::Valid { .. })
         }
         (None, Some(encoded)) => {

@@ -31,7 +31,9 @@ impl Hashing<'_> {
         let plain = plain.to_owned();
         match self.pool.run(move || policy.hash(&plain)).await {
             Ok(Ok(hash)) => Ok(hash),
-            Err(PasswordPoolError::Busy) => Err(RestError::TooManyRequests(1)),
+            Err(PasswordPoolError::Busy) => Err(RestError::TooManyRequests(
+                crate::edge::password::BUSY_RETRY_AFTER,
+            )),
             Ok(Err(_)) | Err(PasswordPoolError::Failed) => {
                 Err(RestError::Internal(request_id.to_owned()))
             }
