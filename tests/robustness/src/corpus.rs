@@ -17,8 +17,9 @@
 //!
 //! The body is a list of parts, each `text`, `file` (beside the manifest) or `hex` (raw
 //! bytes, for invalid UTF-8), repeated `times` times: a 10 MB or 100,000-deep case is a few
-//! lines of seed, generated when the test runs, never stored. A header's value is repeated
-//! `times` times and the header sent `copies` times (`{i}` in its name numbers the copies).
+//! lines of seed, generated when the test runs, never stored. A header's value (`value`, then
+//! `hex` bytes) is repeated `times` times and the header sent `copies` times (`{i}` in its name numbers the copies).
+//! `{name}` variables are substituted in text parts and UTF-8 files.
 //! `declared_length` sends that `Content-Length` with a shorter body and closes the
 //! connection's write side: a truncated upload. `{name}` in `path`, header values and `text`
 //! parts is replaced by the suite's variables (a session, a key) before sending.
@@ -64,7 +65,10 @@ pub struct HeaderSpec {
     /// The name; `{i}` is replaced by the copy's number.
     pub name: String,
     /// The value (variables substituted), repeated `times` times.
+    #[serde(default)]
     pub value: String,
+    /// Raw value bytes in hex (for bytes that are not UTF-8), appended to `value`.
+    pub hex: Option<String>,
     /// Repetitions of `value`.
     #[serde(default = "one")]
     pub times: usize,
@@ -190,8 +194,14 @@ impl Case {
         for part in &self.body {
             let piece = match (&part.text, &part.file, &part.hex) {
                 (Some(text), None, None) => substitute(text, vars).into_bytes(),
-                (None, Some(file), None) => std::fs::read(dir.join(file))
-                    .with_context(|| format!("{}: body file {file}", self.name()))?,
+                (None, Some(file), None) => {
+                    let bytes = std::fs::read(dir.join(file))
+                        .with_context(|| format!("{}: body file {file}", self.name()))?;
+                    match String::from_utf8(bytes) {
+                        Ok(text) => substitute(&text, vars).into_bytes(),
+                        Err(e) => e.into_bytes(),
+                    }
+                }
                 (None, None, Some(hex)) => hex::decode(hex.replace(char::is_whitespace, ""))
                     .with_context(|| format!("{}: bad hex part", self.name()))?,
                 _ => bail!("{}: a part has exactly one of text, file, hex", self.name()),
@@ -207,7 +217,14 @@ impl Case {
     pub fn request(&self, vars: &Vars) -> anyhow::Result<Vec<u8>> {
         let mut headers = Vec::new();
         for spec in &self.headers {
-            let value = substitute(&spec.value, vars).repeat(spec.times).into_bytes();
+            let mut one = substitute(&spec.value, vars).into_bytes();
+            if let Some(hex) = &spec.hex {
+                one.extend(
+                    hex::decode(hex.replace(char::is_whitespace, ""))
+                        .with_context(|| format!("{}: bad header hex", self.name()))?,
+                );
+            }
+            let value = one.repeat(spec.times);
             for i in 0..spec.copies {
                 headers.push((spec.name.replace("{i}", &i.to_string()), value.clone()));
             }
