@@ -39,7 +39,14 @@ fn locate() -> Result<PathBuf, String> {
     let release = profile_dir.file_name().is_some_and(|n| n == "release");
     let mut build = Command::new(env!("CARGO"));
     build
-        .args(["build", "--quiet", "--package", "gatehouse", "--bin", "gatehouse"])
+        .args([
+            "build",
+            "--quiet",
+            "--package",
+            "gatehouse",
+            "--bin",
+            "gatehouse",
+        ])
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target_dir);

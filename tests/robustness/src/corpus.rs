@@ -95,6 +95,9 @@ fn post() -> String {
 pub struct Expect {
     /// The status code.
     pub status: u16,
+    /// Other status codes accepted too (each named with its reason in the manifest).
+    #[serde(default)]
+    pub or_status: Vec<u16>,
     /// A substring of `Content-Type`.
     pub content_type: Option<String>,
     /// Substrings the body must contain, each.
@@ -252,7 +255,7 @@ impl Case {
         };
         let expect = &self.expect;
         let mut problems = Vec::new();
-        if response.status != expect.status {
+        if response.status != expect.status && !expect.or_status.contains(&response.status) {
             problems.push(format!(
                 "status {} (expected {})",
                 response.status, expect.status

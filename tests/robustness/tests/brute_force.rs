@@ -174,7 +174,11 @@ async fn brute_force(path: PasswordPath) {
         .iter()
         .filter(|a| a.reason.as_deref() == Some("locked_out"))
         .collect();
-    assert!(locked.len() >= ATTEMPTS / 2, "{path:?}: only {} locked", locked.len());
+    assert!(
+        locked.len() >= ATTEMPTS / 2,
+        "{path:?}: only {} locked",
+        locked.len()
+    );
     for answer in &locked {
         assert_eq!(
             (answer.status, &answer.body),
@@ -193,11 +197,22 @@ async fn brute_force(path: PasswordPath) {
             break;
         }
     }
-    assert!(refreshed, "{path:?}: no lockout after {} more failures", THRESHOLD + 1);
+    assert!(
+        refreshed,
+        "{path:?}: no lockout after {} more failures",
+        THRESHOLD + 1
+    );
     let during = path.attempt(&client, &sandbox, &victim, &right).await;
-    assert!(!during.accepted, "{path:?}: the right password got in during the lockout");
+    assert!(
+        !during.accepted,
+        "{path:?}: the right password got in during the lockout"
+    );
     if during.reason.as_deref() == Some("locked_out") {
-        assert_eq!((during.status, &during.body), (first.status, &first.body), "{path:?}");
+        assert_eq!(
+            (during.status, &during.body),
+            (first.status, &first.body),
+            "{path:?}"
+        );
     }
 
     // Another user, from another IP, is unaffected.
@@ -205,7 +220,10 @@ async fn brute_force(path: PasswordPath) {
     let answer = path
         .attempt(&other_client, &sandbox, &other, &other_password)
         .await;
-    assert!(answer.accepted, "{path:?}: another user refused: {answer:?}");
+    assert!(
+        answer.accepted,
+        "{path:?}: another user refused: {answer:?}"
+    );
 
     // After the lockout the right password is accepted (retrying while it lasts).
     let deadline = Instant::now() + Duration::from_secs(15);

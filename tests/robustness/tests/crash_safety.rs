@@ -85,7 +85,11 @@ impl Clients {
                         "8843d7f92416211de9ebb963ff4ce28125932878",
                         vec![("encrypt_method", text("sha1"))],
                     ),
-                    _ => ("WSCreateUser", "a-plain-password", vec![("active", text("1"))]),
+                    _ => (
+                        "WSCreateUser",
+                        "a-plain-password",
+                        vec![("active", text("1"))],
+                    ),
                 };
                 let mut fields = vec![
                     ("firstname", text("Crash")),
@@ -124,7 +128,11 @@ impl Clients {
                     .action("save_user", &fields)
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(data.to_string().trim_matches(['[', ']']).parse::<i64>().is_ok_and(|id| id > 0))
+                Ok(data
+                    .to_string()
+                    .trim_matches(['[', ']'])
+                    .parse::<i64>()
+                    .is_ok_and(|id| id > 0))
             }
             Creator::CorebosUsers => {
                 let mut record = gatehouse_client::Record::new();
@@ -136,7 +144,10 @@ impl Clients {
                     .create("Users", &record)
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(created.get("id").and_then(|v| v.as_str()).is_some_and(|id| id.starts_with("19x")))
+                Ok(created
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|id| id.starts_with("19x")))
             }
             Creator::FormaCreate => {
                 let fields = [
@@ -174,7 +185,14 @@ async fn listed_users(config: &Path, cwd: &Path) -> BTreeMap<String, usize> {
     let (code, stdout, stderr) = run_gatehouse(
         bin(),
         cwd,
-        &["admin", "--config", config.to_str().unwrap(), "--json", "user", "list"],
+        &[
+            "admin",
+            "--config",
+            config.to_str().unwrap(),
+            "--json",
+            "user",
+            "list",
+        ],
         &[],
         None,
     )
@@ -279,5 +297,7 @@ async fn open_store(data: &Path) -> gatehouse_store::SqlStore {
         url: format!("sqlite://{}", data.join("db.sqlite").display()),
         ..gatehouse_store::StoreOptions::default()
     };
-    gatehouse_store::SqlStore::connect(&options, key).await.unwrap()
+    gatehouse_store::SqlStore::connect(&options, key)
+        .await
+        .unwrap()
 }

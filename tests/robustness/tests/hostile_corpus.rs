@@ -19,9 +19,18 @@ async fn every_hostile_case_gets_its_dialects_error_and_the_server_stays_up_and_
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let cases = corpus::load_all(&root).unwrap();
     assert!(cases.len() >= 40, "corpus too small: {} cases", cases.len());
-    for dialect in ["chamilo-soap", "chamilo-rest", "corebos", "forma", "wildix", "http"] {
+    for dialect in [
+        "chamilo-soap",
+        "chamilo-rest",
+        "corebos",
+        "forma",
+        "wildix",
+        "http",
+    ] {
         assert!(
-            cases.iter().any(|c| c.name().starts_with(&format!("{dialect}/"))),
+            cases
+                .iter()
+                .any(|c| c.name().starts_with(&format!("{dialect}/"))),
             "no case for {dialect}"
         );
     }
