@@ -101,6 +101,12 @@ impl Sandbox {
         self.child.id()
     }
 
+    /// Kills the process with SIGKILL, as a crash or the OOM killer would: no graceful
+    /// shutdown, nothing flushed; returns once it is gone.
+    pub async fn kill(&mut self) -> anyhow::Result<()> {
+        self.child.kill().await.map_err(Into::into)
+    }
+
     /// Waits up to `timeout` for the process to exit by itself (after a signal).
     pub async fn wait_exit(
         &mut self,
