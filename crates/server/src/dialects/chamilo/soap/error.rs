@@ -55,7 +55,7 @@ impl SoapError {
             Self::Internal => crate::edge::audit::SERVER_ERROR,
             Self::Store(_) => "rejected",
             Self::SecretKey(_) => "auth_failure",
-            Self::Busy => "rate_limited",
+            Self::TooManyRequests(_) => "rate_limited",
             Self::BodyTooLarge(_) => "too_large",
             Self::Decode(_) | Self::UnknownOperation(_) | Self::ContentType(_) => "bad_request",
         }
