@@ -21,6 +21,11 @@ lockout_threshold = 10
 lockout_duration = 2
 lockout_max = 2
 lockout_doubling = false
+# The rate limits (D10) would refuse part of a 200-attempt burst on their own; they are
+# tested in crates/server/tests/rate_limits.rs. Here they are raised out of the way so the
+# lockout alone has to stop the attack and every refusal below is the lockout's.
+auth_burst = 10000
+user_burst = 10000
 
 [forma]
 auth_method = "token"
