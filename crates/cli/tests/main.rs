@@ -4,6 +4,7 @@ mod admin;
 mod call;
 mod explain;
 mod sandbox;
+mod seed;
 mod serve;
 mod startup_errors;
 mod wildix_admin;

@@ -10,6 +10,7 @@ mod credential;
 mod lockout;
 mod output;
 mod secrets;
+mod seed;
 mod user;
 mod wildix_app;
 mod wildix_queue;
@@ -72,6 +73,9 @@ pub enum AdminCommand {
     /// Wildix call queues: add, list.
     #[command(subcommand)]
     WildixQueue(wildix_queue::WildixQueueCommand),
+    /// Bulk-create numbered users, courses and enrolments for benchmarks only (one shared
+    /// password hash for every seeded user).
+    Seed(seed::SeedArgs),
     /// Apply pending database migrations and exit.
     Migrate,
 }
@@ -97,6 +101,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Lockout(cmd) => lockout::run(&admin, cmd).await,
         AdminCommand::WildixApp(cmd) => wildix_app::run(&admin, cmd).await,
         AdminCommand::WildixQueue(cmd) => wildix_queue::run(&admin, cmd).await,
+        AdminCommand::Seed(cmd) => seed::run(&admin, cmd).await,
         AdminCommand::Migrate => out.done(
             &format!("database is up to date ({})", admin.store.engine()),
             serde_json::json!({"ok": true, "engine": admin.store.engine()}),
