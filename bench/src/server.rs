@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 
+/// The master key of benchmark PostgreSQL databases: base64 of
+/// `gatehouse-bench fixed master key`. Benchmark data only.
+const POSTGRES_MASTER_KEY: &str = "Z2F0ZWhvdXNlLWJlbmNoIGZpeGVkIG1hc3RlciBrZXk=";
+
 /// How the server is started.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -35,7 +39,11 @@ impl ServerOptions {
             .env_remove("GATEHOUSE_CONFIG")
             .env_remove("GATEHOUSE_MASTER_KEY");
         match &self.database_url {
-            Some(url) => command.env("GATEHOUSE_DATABASE_URL", url),
+            // A PostgreSQL database outlives the temporary data directory, so its master key
+            // must too: the bench uses a fixed one there (a key is checked at migration).
+            Some(url) => command
+                .env("GATEHOUSE_DATABASE_URL", url)
+                .env("GATEHOUSE_MASTER_KEY", POSTGRES_MASTER_KEY),
             None => command.env_remove("GATEHOUSE_DATABASE_URL"),
         };
         command
