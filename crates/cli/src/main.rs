@@ -45,9 +45,23 @@ enum Command {
     Explain(explain::ExplainArgs),
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let workers = match &cli.command {
+        Command::Serve(args) => args.workers.map(usize::from),
+        Command::Sandbox(args) => args.workers.map(usize::from),
+        _ => None,
+    };
+    match runtime::tokio_runtime(workers) {
+        Ok(tokio) => tokio.block_on(run(cli)),
+        Err(error) => {
+            eprintln!("gatehouse: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args).await,
         Command::Sandbox(args) => sandbox::run(args).await,

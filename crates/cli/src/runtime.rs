@@ -13,6 +13,18 @@ use tokio::net::TcpListener;
 /// The environment variable that carries the master key (base64 of 32 bytes, D7).
 pub const MASTER_KEY_ENV: &str = "GATEHOUSE_MASTER_KEY";
 
+/// The async runtime: `workers` worker threads, or by default one per core (tokio's
+/// default, which `TOKIO_WORKER_THREADS` also sets). Password hashing runs on its own
+/// bounded pool of blocking threads, not on these workers.
+pub fn tokio_runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Some(workers) = workers {
+        builder.worker_threads(workers);
+    }
+    builder.build()
+}
+
 /// Loads the configuration: `base` beneath, then `file`, the environment and `flags`.
 pub fn load_config(
     base: Option<Config>,

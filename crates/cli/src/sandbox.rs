@@ -30,6 +30,10 @@ pub struct SandboxArgs {
     /// lockout) or `production` (serve's: 60 s doubling to 15 min, per username and IP).
     #[arg(long, value_enum, default_value = "sandbox")]
     pub guard: GuardMode,
+    /// Async runtime worker threads (default: one per core). Benchmarks pin the server to
+    /// one core with `taskset -c 0` and `--workers 1`.
+    #[arg(long, env = "GATEHOUSE_WORKERS", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
 }
 
 /// Which lockout rules the sandbox applies (D6).

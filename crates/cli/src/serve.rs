@@ -19,6 +19,10 @@ pub struct ServeArgs {
     /// Data directory, overriding `data_dir`.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Async runtime worker threads (default: one per core). Benchmarks pin the server to
+    /// one core with `taskset -c 0` and `--workers 1`.
+    #[arg(long, env = "GATEHOUSE_WORKERS", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
 }
 
 /// Runs the server until SIGINT or SIGTERM.

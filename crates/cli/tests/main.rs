@@ -7,6 +7,7 @@ mod explain;
 mod hygiene;
 mod multi;
 mod sandbox;
+mod seed;
 mod serve;
 mod startup_errors;
 mod wildix_admin;

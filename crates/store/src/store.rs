@@ -296,6 +296,10 @@ fn pool_options(target: &Target, options: &StoreOptions) -> AnyPoolOptions {
                 ..
             }
         );
+        // An embedded file cannot drop a connection the way a network server can, so the
+        // ping sqlx sends before handing out each connection (a round trip to the
+        // connection's worker thread on every query) buys nothing here.
+        pool_options = pool_options.test_before_acquire(false);
         pool_options = pool_options.after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // WAL lets readers run beside the writer; with synchronous=NORMAL a

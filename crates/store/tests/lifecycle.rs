@@ -1,6 +1,8 @@
 //! Startup, migration, health and the benchmark helpers.
 
-use gatehouse_domain::{Health, Page, PasswordHash, Users};
+use gatehouse_domain::{
+    Attributes, Courses, EnrolmentRole, Enrolments, EntityKind, Health, Page, PasswordHash, Users,
+};
 use gatehouse_store::{MasterKey, SqlStore, StoreError, StoreOptions};
 
 use crate::support::{name, stores, unmigrated_stores, user};
@@ -232,6 +234,71 @@ async fn a_read_only_database_refuses_writes_but_still_reads() {
         );
         assert_eq!(read_only.count_users(None).await.unwrap(), 1, "{}", t.label);
         read_only.close().await;
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn seeding_courses_enrolments_and_external_ids_links_the_seeded_users() {
+    for t in stores().await {
+        let s = &t.store;
+        assert_eq!(
+            s.seed_users("seed", 30, None).await.unwrap(),
+            30,
+            "{}",
+            t.label
+        );
+        assert_eq!(s.seed_courses("SEED", 4).await.unwrap(), 4, "{}", t.label);
+        assert_eq!(
+            s.seed_enrolments("seed", 30, "SEED", 4, 100).await.unwrap(),
+            100,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            s.seed_external_ids("seed", 30, "seed_id").await.unwrap(),
+            30,
+            "{}",
+            t.label
+        );
+        // Enrolment i: user i % 30 + 1 in course (i % 30 + i / 30) % 4 + 1, so user 1 (i = 0,
+        // 30, 60, 90) is in all four courses and user 30 (i = 29, 59, 89) in three.
+        let first = s.user_by_username(&name("seed1")).await.unwrap().unwrap();
+        assert_eq!(
+            s.user_enrolments(first.id).await.unwrap().len(),
+            4,
+            "{}",
+            t.label
+        );
+        let last = s.user_by_username(&name("seed30")).await.unwrap().unwrap();
+        let enrolments = s.user_enrolments(last.id).await.unwrap();
+        assert_eq!(enrolments.len(), 3, "{}", t.label);
+        assert!(enrolments.iter().all(|e| e.role == EnrolmentRole::Student));
+        let course = s.course_by_code("SEED2").await.unwrap().unwrap();
+        assert_eq!(course.title, "SEED2");
+        assert_eq!(
+            s.find_by_external_id(EntityKind::User, "seed_id", "seed30")
+                .await
+                .unwrap(),
+            Some(last.id.0),
+            "{}",
+            t.label
+        );
+        // Seeding again adds nothing; more enrolments than pairs is refused.
+        assert_eq!(s.seed_courses("SEED", 4).await.unwrap(), 0, "{}", t.label);
+        assert_eq!(
+            s.seed_enrolments("seed", 30, "SEED", 4, 100).await.unwrap(),
+            0,
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            s.seed_external_ids("seed", 30, "seed_id").await.unwrap(),
+            0,
+            "{}",
+            t.label
+        );
+        assert!(s.seed_enrolments("seed", 30, "SEED", 4, 121).await.is_err());
         t.finish().await;
     }
 }

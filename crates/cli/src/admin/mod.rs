@@ -10,6 +10,7 @@ mod credential;
 mod lockout;
 mod output;
 mod secrets;
+mod seed;
 mod transfer;
 mod user;
 mod wildix_app;
@@ -73,6 +74,9 @@ pub enum AdminCommand {
     /// Wildix call queues: add, list.
     #[command(subcommand)]
     WildixQueue(wildix_queue::WildixQueueCommand),
+    /// Bulk-create numbered users, courses and enrolments for benchmarks only (one shared
+    /// password hash for every seeded user).
+    Seed(seed::SeedArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Write every row (users, credentials still sealed, courses, records, secrets) to
@@ -105,6 +109,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::WildixQueue(cmd) => wildix_queue::run(&admin, cmd).await,
         AdminCommand::Export => transfer::export(&admin).await,
         AdminCommand::Import(args) => transfer::import(&admin, args).await,
+        AdminCommand::Seed(cmd) => seed::run(&admin, cmd).await,
         AdminCommand::Migrate => out.done(
             &format!("database is up to date ({})", admin.store.engine()),
             serde_json::json!({"ok": true, "engine": admin.store.engine()}),

@@ -1,0 +1,3 @@
+//! Tests of gatehouse-bench against a real sandbox (one test binary, modules inside).
+
+mod smoke;
