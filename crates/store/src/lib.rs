@@ -41,6 +41,7 @@ mod forma;
 mod lockouts;
 mod migrate;
 mod options;
+mod outage;
 mod pbx;
 mod provision;
 mod rows;

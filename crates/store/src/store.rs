@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use gatehouse_domain::{DomainError, DomainResult, Health};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 use crate::crypto::Sealer;
-use crate::error::{db, reason};
+use crate::error::{Failure, classify, db, reason};
 use crate::migrate::Migrated;
 use crate::options::{Target, redact_url, sqlite_driver_url};
+use crate::outage::{OUTAGE_HOLD, OutageLatch};
 use crate::{MasterKey, StoreError, StoreOptions};
 
 /// The `store_meta` row that proves which master key the database belongs to.
@@ -43,6 +45,8 @@ pub struct SqlStore {
     pub(crate) writer: AnyPool,
     pub(crate) engine: Engine,
     pub(crate) sealer: Arc<Sealer>,
+    /// Fails calls at once for a moment after the database could not be reached.
+    outage: Arc<OutageLatch>,
     url: Arc<str>,
 }
 
@@ -127,6 +131,7 @@ impl SqlStore {
             writer,
             engine,
             sealer: Arc::new(Sealer::new(&master_key)),
+            outage: Arc::new(OutageLatch::new(engine == Engine::Postgres, OUTAGE_HOLD)),
             url: redacted.into(),
         })
     }
@@ -236,8 +241,46 @@ impl SqlStore {
 
     /// A transaction for a write: on SQLite it takes the write lock at `BEGIN`, so a
     /// read-then-write cannot fail half-way when another connection wrote in between.
+    /// Refused at once while the database is known to be down (see [`OutageLatch`]).
     pub(crate) async fn write_tx(&self) -> DomainResult<Transaction<'static, Any>> {
-        begin_write(&self.writer, self.engine).await.map_err(db)
+        self.outage.check()?;
+        let begun = begin_write(&self.writer, self.engine).await;
+        self.note_acquire(begun.as_ref().err());
+        begun.map_err(db)
+    }
+
+    /// A connection for reads (on PostgreSQL the one pool serves both).
+    /// Every read goes through here so that the outage latch sees it.
+    pub(crate) async fn reader(&self) -> DomainResult<PoolConnection<Any>> {
+        self.acquire(&self.pool).await
+    }
+
+    /// A connection for a single-statement write outside a transaction.
+    /// On an SQLite file it is the one writer connection.
+    pub(crate) async fn write_conn(&self) -> DomainResult<PoolConnection<Any>> {
+        self.acquire(&self.writer).await
+    }
+
+    /// Takes a connection from `pool`, unless the database is known to be down.
+    async fn acquire(&self, pool: &AnyPool) -> DomainResult<PoolConnection<Any>> {
+        self.outage.check()?;
+        let acquired = pool.acquire().await;
+        self.note_acquire(acquired.as_ref().err());
+        acquired.map_err(db)
+    }
+
+    /// Tells the outage latch how getting a connection went: a connection, or a failure
+    /// that says nothing about reachability (a closed pool, a bad statement), clears it;
+    /// a failure to reach the database sets it.
+    fn note_acquire(&self, error: Option<&sqlx::Error>) {
+        match error {
+            Some(e)
+                if classify(e) == Failure::Unavailable && !matches!(e, sqlx::Error::PoolClosed) =>
+            {
+                self.outage.failed();
+            }
+            Some(_) | None => self.outage.answered(),
+        }
     }
 }
 
@@ -393,7 +436,7 @@ fn prepare_sqlite_file(path: &std::path::Path, read_only: bool) -> Result<(), St
 impl Health for SqlStore {
     async fn ping(&self) -> DomainResult<()> {
         sqlx::query("SELECT 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.reader().await?)
             .await
             .map_err(db)?;
         Ok(())
