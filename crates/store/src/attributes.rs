@@ -176,7 +176,7 @@ impl Attributes for SqlStore {
         .bind(kind.as_str())
         .bind(name)
         .bind(value)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(db)?;
         row.as_ref().map(|r| get(r, "entity_id")).transpose()
@@ -201,7 +201,7 @@ impl Attributes for SqlStore {
         )
         .bind(entity.kind.as_str())
         .bind(entity.id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()
@@ -218,19 +218,19 @@ impl Attributes for SqlStore {
         if name.trim().is_empty() {
             return Err(DomainError::invalid("field", "must not be empty"));
         }
-        let mut conn = self.writer.acquire().await.map_err(db)?;
+        let mut conn = self.write_conn().await?;
         define_field(&mut conn, kind, name).await.map(|_| ())
     }
 
     async fn extra_field_exists(&self, kind: EntityKind, name: &str) -> DomainResult<bool> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().await?;
         Ok(field_id(&mut conn, kind, name).await?.is_some())
     }
 
     async fn extra_fields(&self, kind: EntityKind) -> DomainResult<Vec<String>> {
         sqlx::query("SELECT name FROM extra_fields WHERE entity_kind = $1 ORDER BY name")
             .bind(kind.as_str())
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await
             .map_err(db)?
             .iter()
@@ -262,7 +262,7 @@ impl Attributes for SqlStore {
         )
         .bind(entity.kind.as_str())
         .bind(entity.id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()

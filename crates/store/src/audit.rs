@@ -56,7 +56,7 @@ impl Audit for SqlStore {
         .bind(event.ip.map(|ip| ip.to_string()))
         .bind(event.outcome.as_str())
         .bind(event.reason)
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -80,7 +80,7 @@ impl Audit for SqlStore {
         .bind(query.principal.as_deref().map(fold))
         .bind(query.outcome.map(Outcome::as_str))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()
@@ -99,7 +99,7 @@ impl Audit for SqlStore {
             )
             .bind(to_micros(before))
             .bind(PURGE_BATCH)
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .map_err(db)?
             .rows_affected();

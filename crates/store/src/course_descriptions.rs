@@ -27,7 +27,7 @@ impl CourseDescriptions for SqlStore {
              WHERE course_id = $1 ORDER BY kind",
         )
         .bind(course.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()

@@ -104,7 +104,7 @@ async fn insert_member(
 async fn members(store: &SqlStore, sql: &'static str, id: i64) -> DomainResult<Vec<i64>> {
     sqlx::query(sql)
         .bind(id)
-        .fetch_all(&store.pool)
+        .fetch_all(&mut *store.reader().await?)
         .await
         .map_err(db)?
         .iter()
@@ -249,7 +249,7 @@ impl CourseSessions for SqlStore {
     }
 
     async fn session(&self, id: CourseSessionId) -> DomainResult<Option<CourseSession>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().await?;
         fetch_session(&mut conn, id).await
     }
 
@@ -260,7 +260,7 @@ impl CourseSessions for SqlStore {
             " FROM course_sessions WHERE name = $1"
         ))
         .bind(name)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -276,7 +276,7 @@ impl CourseSessions for SqlStore {
         ))
         .bind(bound(page.limit))
         .bind(bound(page.offset))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()
@@ -311,7 +311,7 @@ impl CourseSessions for SqlStore {
             sqlx::query("DELETE FROM session_users WHERE session_id = $1 AND user_id = $2")
                 .bind(session.0)
                 .bind(user.0)
-                .execute(&self.writer)
+                .execute(&mut *self.write_conn().await?)
                 .await
                 .map_err(db)?;
         Ok(deleted.rows_affected() > 0)
@@ -374,7 +374,7 @@ impl CourseSessions for SqlStore {
             sqlx::query("DELETE FROM session_courses WHERE session_id = $1 AND course_id = $2")
                 .bind(session.0)
                 .bind(course.0)
-                .execute(&self.writer)
+                .execute(&mut *self.write_conn().await?)
                 .await
                 .map_err(db)?;
         Ok(deleted.rows_affected() > 0)

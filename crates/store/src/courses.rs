@@ -176,7 +176,7 @@ impl Courses for SqlStore {
     }
 
     async fn course(&self, id: CourseId) -> DomainResult<Option<Course>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().await?;
         fetch_course(&mut conn, id).await
     }
 
@@ -187,7 +187,7 @@ impl Courses for SqlStore {
             " FROM courses WHERE code = $1 AND deleted_at IS NULL"
         ))
         .bind(code)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -203,7 +203,7 @@ impl Courses for SqlStore {
         ))
         .bind(bound(page.limit))
         .bind(bound(page.offset))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()

@@ -80,7 +80,7 @@ impl SqlStore {
             " FROM credentials WHERE id = $1"
         ))
         .bind(id.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -116,7 +116,7 @@ impl Credentials for SqlStore {
         .bind(cidrs_to_text(&new.allowed_cidrs))
         .bind(to_micros_opt(new.expires_at))
         .bind(to_micros(now()))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .map_err(|e| {
             if classify(&e) == Failure::ForeignKey {
@@ -139,7 +139,7 @@ impl Credentials for SqlStore {
             " FROM credentials WHERE public_id = $1"
         ))
         .bind(public_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -161,7 +161,7 @@ impl Credentials for SqlStore {
         .bind(filter.owner.map(|o| o.0))
         .bind(filter.kind.map(CredentialKind::as_str))
         .bind(i64::from(filter.include_revoked))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()
@@ -183,7 +183,7 @@ impl Credentials for SqlStore {
         ))
         .bind(kind.as_str())
         .bind(&hash)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?;
         for row in &rows {
@@ -206,7 +206,7 @@ impl Credentials for SqlStore {
     async fn reveal(&self, id: CredentialId) -> DomainResult<Secret> {
         let row = sqlx::query("SELECT public_id, secret_sealed FROM credentials WHERE id = $1")
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.reader().await?)
             .await
             .map_err(db)?
             .ok_or(DomainError::CredentialIdNotFound(id))?;
@@ -240,7 +240,7 @@ impl Credentials for SqlStore {
         .bind(lookup_hash(secret.expose()))
         .bind(to_micros(now()))
         .bind(id.0)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         match row {
@@ -261,7 +261,7 @@ impl Credentials for SqlStore {
         ))
         .bind(to_micros(now()))
         .bind(id.0)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await
         .map_err(db)?
         .as_ref()

@@ -41,7 +41,7 @@ impl Crm for SqlStore {
         .bind(fields_to_text(&new.fields)?)
         .bind(new.assigned_user.map(|u| u.0))
         .bind(now)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         record_from_row(&row)
@@ -50,7 +50,7 @@ impl Crm for SqlStore {
     async fn crm_record(&self, id: RecordId) -> DomainResult<Option<CrmRecord>> {
         sqlx::query(&format!("SELECT {COLUMNS} FROM crm_records WHERE id = $1"))
             .bind(id.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.reader().await?)
             .await
             .map_err(db)?
             .as_ref()
@@ -72,7 +72,7 @@ impl Crm for SqlStore {
         .bind(assigned_user.map(|u| u.0))
         .bind(to_micros(now()))
         .bind(id.0)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -83,7 +83,7 @@ impl Crm for SqlStore {
     async fn delete_record(&self, id: RecordId) -> DomainResult<bool> {
         let done = sqlx::query("DELETE FROM crm_records WHERE id = $1")
             .bind(id.0)
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .map_err(db)?;
         Ok(done.rows_affected() > 0)
@@ -94,7 +94,7 @@ impl Crm for SqlStore {
             "SELECT {COLUMNS} FROM crm_records WHERE module = $1 ORDER BY id"
         ))
         .bind(module)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?;
         rows.iter().map(record_from_row).collect()

@@ -69,7 +69,7 @@ impl Enrolments for SqlStore {
         let deleted = sqlx::query("DELETE FROM enrolments WHERE user_id = $1 AND course_id = $2")
             .bind(user.0)
             .bind(course.0)
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .map_err(db)?;
         Ok(deleted.rows_affected() > 0)
@@ -82,7 +82,7 @@ impl Enrolments for SqlStore {
         )
         .bind(user.0)
         .bind(course.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -98,7 +98,7 @@ impl Enrolments for SqlStore {
              WHERE e.user_id = $1 AND c.deleted_at IS NULL ORDER BY e.course_id",
         )
         .bind(user.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()
@@ -112,7 +112,7 @@ impl Enrolments for SqlStore {
              WHERE course_id = $1 ORDER BY user_id",
         )
         .bind(course.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()

@@ -92,7 +92,7 @@ impl RestTokens for SqlStore {
         .bind(to_micros(expires_at))
         .bind(&hash)
         .bind(to_micros(now))
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         match row {
@@ -101,7 +101,7 @@ impl RestTokens for SqlStore {
                 // Forma purges expired rows on every call (specs/forma.md §3.0).
                 sqlx::query("DELETE FROM forma_rest_tokens WHERE expires_at < $1")
                     .bind(to_micros(now))
-                    .execute(&self.writer)
+                    .execute(&mut *self.write_conn().await?)
                     .await
                     .map_err(db)?;
                 Ok(None)
@@ -127,7 +127,7 @@ impl Categories for SqlStore {
         )
         .bind(parent_id)
         .bind(name)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         category_from_row(&row)
@@ -137,7 +137,7 @@ impl Categories for SqlStore {
         let done = sqlx::query("UPDATE course_categories SET name = $1 WHERE id = $2")
             .bind(name)
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .map_err(db)?;
         Ok(done.rows_affected() == 1)
@@ -145,7 +145,7 @@ impl Categories for SqlStore {
 
     async fn categories(&self) -> DomainResult<Vec<Category>> {
         let rows = sqlx::query("SELECT id, parent_id, name FROM course_categories ORDER BY id")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await
             .map_err(db)?;
         rows.iter().map(category_from_row).collect()

@@ -6,6 +6,9 @@
 //! placeholders serves both through sqlx's Any driver. Timestamps are stored as integer Unix
 //! microseconds (UTC), flags as 0/1. On an SQLite file (WAL, `synchronous=NORMAL`, foreign
 //! keys on, 5 s busy timeout) writes go through one connection and reads through the pool.
+//! A connection that comes back from a failed transaction still inside it is closed rather
+//! than pooled, and on PostgreSQL a failed connection makes calls fail at once for a second
+//! (the outage latch) rather than each waiting out the acquire timeout.
 //!
 //! Tables (migration 1): `store_meta`, `users`, `external_ids`, `extra_fields`,
 //! `extra_values`, `courses`, `enrolments`, `credentials`, `site_secrets`, `audit_events`,
@@ -41,6 +44,7 @@ mod forma;
 mod lockouts;
 mod migrate;
 mod options;
+mod outage;
 mod pbx;
 mod provision;
 mod rows;

@@ -44,7 +44,7 @@ impl Lockouts for SqlStore {
         ))
         .bind(subject.kind())
         .bind(subject.key())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -108,7 +108,7 @@ impl Lockouts for SqlStore {
             sqlx::query("DELETE FROM lockouts WHERE subject_kind = $1 AND subject_key = $2")
                 .bind(subject.kind())
                 .bind(subject.key())
-                .execute(&self.writer)
+                .execute(&mut *self.write_conn().await?)
                 .await
                 .map_err(db)?;
         Ok(deleted.rows_affected() > 0)
@@ -118,7 +118,7 @@ impl Lockouts for SqlStore {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM lockouts ORDER BY last_failure DESC, subject_kind, subject_key"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()

@@ -56,7 +56,7 @@ impl SqlStore {
              ORDER BY position, interface",
         )
         .bind(queue)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()
@@ -176,7 +176,7 @@ impl Pbx for SqlStore {
         )
         .bind(bound(page.limit))
         .bind(bound(page.offset))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
@@ -185,7 +185,7 @@ impl Pbx for SqlStore {
         }
         let total: i64 = get(
             &sqlx::query("SELECT COUNT(*) AS n FROM pbx_queues")
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.reader().await?)
                 .await
                 .map_err(db)?,
             "n",
@@ -197,7 +197,7 @@ impl Pbx for SqlStore {
         let row =
             sqlx::query("SELECT id, name, description, strategy FROM pbx_queues WHERE id = $1")
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.reader().await?)
                 .await
                 .map_err(db)?;
         match row {
@@ -245,7 +245,7 @@ impl Pbx for SqlStore {
         )
         .bind(queue)
         .bind(interface)
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() > 0)
@@ -267,7 +267,7 @@ impl Pbx for SqlStore {
         .bind(&call.context)
         .bind(&call.callerid)
         .bind(i64::from(call.originated))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         call_from_row(&row)
@@ -285,13 +285,13 @@ impl Pbx for SqlStore {
         let rows = bind_all(sqlx::query(&list_sql), &binds)
             .bind(bound(page.limit))
             .bind(bound(page.offset))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await
             .map_err(db)?;
         let count_sql = format!("SELECT COUNT(*) AS n FROM pbx_calls{clause}");
         let total: i64 = get(
             &bind_all(sqlx::query(&count_sql), &binds)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.reader().await?)
                 .await
                 .map_err(db)?,
             "n",
@@ -322,7 +322,7 @@ impl Pbx for SqlStore {
         .bind(&sound.voice)
         .bind(sound.audio_file.as_deref())
         .bind(to_micros(now()))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         sound_from_row(&row)
@@ -335,14 +335,14 @@ impl Pbx for SqlStore {
                     "SELECT {SOUND_COLUMNS} FROM pbx_sounds WHERE directory = $1 ORDER BY name"
                 ))
                 .bind(dir)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.reader().await?)
                 .await
             }
             None => {
                 sqlx::query(&format!(
                     "SELECT {SOUND_COLUMNS} FROM pbx_sounds ORDER BY directory, name"
                 ))
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.reader().await?)
                 .await
             }
         }
@@ -360,7 +360,7 @@ impl Pbx for SqlStore {
         for sound in &found {
             sqlx::query("DELETE FROM pbx_sounds WHERE id = $1")
                 .bind(sound.id)
-                .execute(&self.writer)
+                .execute(&mut *self.write_conn().await?)
                 .await
                 .map_err(db)?;
         }
@@ -392,7 +392,7 @@ impl Pbx for SqlStore {
 
     async fn extensions(&self) -> DomainResult<Vec<(UserId, String)>> {
         sqlx::query("SELECT user_id, extension FROM pbx_extensions ORDER BY user_id")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await
             .map_err(db)?
             .iter()

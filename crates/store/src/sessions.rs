@@ -90,7 +90,7 @@ impl Sessions for SqlStore {
         )
         .bind(user.0)
         .bind(to_micros(now))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?;
         rows.iter().map(challenge_from_row).collect()
@@ -104,7 +104,7 @@ impl Sessions for SqlStore {
         )
         .bind(id)
         .bind(to_micros(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
@@ -125,7 +125,7 @@ impl Sessions for SqlStore {
         .bind(kind.as_str())
         .bind(user.0)
         .bind(to_micros(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         Ok(Session {
@@ -154,7 +154,7 @@ impl Sessions for SqlStore {
         .bind(kind.as_str())
         .bind(to_micros(limits.idle_since))
         .bind(to_micros(limits.created_since))
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         match row {
@@ -165,7 +165,7 @@ impl Sessions for SqlStore {
                 sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND kind = $2")
                     .bind(&hash)
                     .bind(kind.as_str())
-                    .execute(&self.writer)
+                    .execute(&mut *self.write_conn().await?)
                     .await
                     .map_err(db)?;
                 Ok(None)
@@ -185,12 +185,12 @@ impl Sessions for SqlStore {
         .bind(kind.as_str())
         .bind(to_micros(limits.idle_since))
         .bind(to_micros(limits.created_since))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         let challenges = sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
             .bind(to_micros(now))
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .map_err(db)?;
         Ok(sessions.rows_affected() + challenges.rows_affected())
@@ -200,7 +200,7 @@ impl Sessions for SqlStore {
         let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND kind = $2")
             .bind(lookup_hash(secret.expose()))
             .bind(kind.as_str())
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .map_err(db)?;
         Ok(done.rows_affected() > 0)

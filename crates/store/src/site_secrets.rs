@@ -18,7 +18,7 @@ impl SiteSecrets for SqlStore {
     async fn site_secret(&self, name: &str) -> DomainResult<Option<Secret>> {
         let row = sqlx::query("SELECT secret_sealed FROM site_secrets WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.reader().await?)
             .await
             .map_err(db)?;
         let Some(row) = row else {
@@ -47,7 +47,7 @@ impl SiteSecrets for SqlStore {
         .bind(name)
         .bind(sealed)
         .bind(to_micros(now()))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -65,7 +65,7 @@ impl SiteSecrets for SqlStore {
         .bind(name)
         .bind(sealed)
         .bind(to_micros(now()))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
@@ -73,7 +73,7 @@ impl SiteSecrets for SqlStore {
 
     async fn site_secret_names(&self) -> DomainResult<Vec<String>> {
         sqlx::query("SELECT name FROM site_secrets ORDER BY name")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await
             .map_err(db)?
             .iter()

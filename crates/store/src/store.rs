@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use gatehouse_domain::{DomainError, DomainResult, Health};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 use crate::crypto::Sealer;
-use crate::error::{db, reason};
+use crate::error::{Failure, classify, db, reason};
 use crate::migrate::Migrated;
 use crate::options::{Target, redact_url, sqlite_driver_url};
+use crate::outage::{OUTAGE_HOLD, OutageLatch};
 use crate::{MasterKey, StoreError, StoreOptions};
 
 /// The `store_meta` row that proves which master key the database belongs to.
@@ -43,6 +45,8 @@ pub struct SqlStore {
     pub(crate) writer: AnyPool,
     pub(crate) engine: Engine,
     pub(crate) sealer: Arc<Sealer>,
+    /// Fails calls at once for a moment after the database could not be reached.
+    outage: Arc<OutageLatch>,
     url: Arc<str>,
 }
 
@@ -127,6 +131,7 @@ impl SqlStore {
             writer,
             engine,
             sealer: Arc::new(Sealer::new(&master_key)),
+            outage: Arc::new(OutageLatch::new(engine == Engine::Postgres, OUTAGE_HOLD)),
             url: redacted.into(),
         })
     }
@@ -236,8 +241,46 @@ impl SqlStore {
 
     /// A transaction for a write: on SQLite it takes the write lock at `BEGIN`, so a
     /// read-then-write cannot fail half-way when another connection wrote in between.
+    /// Refused at once while the database is known to be down (see [`OutageLatch`]).
     pub(crate) async fn write_tx(&self) -> DomainResult<Transaction<'static, Any>> {
-        begin_write(&self.writer, self.engine).await.map_err(db)
+        self.outage.check()?;
+        let begun = begin_write(&self.writer, self.engine).await;
+        self.note_acquire(begun.as_ref().err());
+        begun.map_err(db)
+    }
+
+    /// A connection for reads (on PostgreSQL the one pool serves both).
+    /// Every read goes through here so that the outage latch sees it.
+    pub(crate) async fn reader(&self) -> DomainResult<PoolConnection<Any>> {
+        self.acquire(&self.pool).await
+    }
+
+    /// A connection for a single-statement write outside a transaction.
+    /// On an SQLite file it is the one writer connection.
+    pub(crate) async fn write_conn(&self) -> DomainResult<PoolConnection<Any>> {
+        self.acquire(&self.writer).await
+    }
+
+    /// Takes a connection from `pool`, unless the database is known to be down.
+    async fn acquire(&self, pool: &AnyPool) -> DomainResult<PoolConnection<Any>> {
+        self.outage.check()?;
+        let acquired = pool.acquire().await;
+        self.note_acquire(acquired.as_ref().err());
+        acquired.map_err(db)
+    }
+
+    /// Tells the outage latch how getting a connection went: a connection, or a failure
+    /// that says nothing about reachability (a closed pool, a bad statement), clears it;
+    /// a failure to reach the database sets it.
+    fn note_acquire(&self, error: Option<&sqlx::Error>) {
+        match error {
+            Some(e)
+                if classify(e) == Failure::Unavailable && !matches!(e, sqlx::Error::PoolClosed) =>
+            {
+                self.outage.failed();
+            }
+            Some(_) | None => self.outage.answered(),
+        }
     }
 }
 
@@ -288,6 +331,13 @@ fn pool_options(target: &Target, options: &StoreOptions) -> AnyPoolOptions {
     let mut pool_options = AnyPoolOptions::new()
         .max_connections(options.max_connections.max(1))
         .acquire_timeout(options.acquire_timeout);
+    if *target != Target::SqliteMemory {
+        // A private in-memory database lives in its one connection: closing that would
+        // silently empty the database, so it keeps its connection whatever happens.
+        pool_options = pool_options
+            .after_release(|conn, _meta| Box::pin(left_no_transaction_open(conn)))
+            .before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }));
+    }
     if matches!(target, Target::SqliteFile { .. } | Target::SqliteMemory) {
         let read_only = matches!(
             target,
@@ -331,6 +381,26 @@ fn pool_options(target: &Target, options: &StoreOptions) -> AnyPoolOptions {
     pool_options
 }
 
+/// Whether a connection coming back to the pool is outside any transaction, as the pool
+/// must hand it out; `false` closes it (the pool opens a fresh one when needed).
+///
+/// A dropped [`Transaction`] only queues its ROLLBACK; the ping runs it. When the engine
+/// has already ended the transaction itself (SQLite rolls back on its own when a COMMIT or
+/// a statement fails with a full disk or an I/O error), that ROLLBACK fails too and sqlx
+/// keeps counting the transaction as open: every later `BEGIN` on the connection would fail
+/// with "begin_with at non-zero transaction depth" until a restart. Closing the connection
+/// ends that at the root, whichever store call's transaction failed.
+async fn left_no_transaction_open(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+    conn.ping().await?;
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!(
+            "closing a database connection whose transaction could not be ended (failed COMMIT or ROLLBACK)"
+        );
+    }
+    Ok(clean)
+}
+
 /// Begins a write transaction on `pool` (see [`SqlStore::write_tx`]).
 pub(crate) async fn begin_write(
     pool: &AnyPool,
@@ -370,9 +440,122 @@ fn prepare_sqlite_file(path: &std::path::Path, read_only: bool) -> Result<(), St
 impl Health for SqlStore {
     async fn ping(&self) -> DomainResult<()> {
         sqlx::query("SELECT 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.reader().await?)
             .await
             .map_err(db)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Pool hygiene: a connection whose transaction the engine ended behind sqlx's back (a
+    //! full disk, a failed COMMIT) never goes back into the pool, so one failure does not
+    //! turn into every later write failing. Run on SQLite always and on PostgreSQL when
+    //! `GATEHOUSE_TEST_PG_URL` is set, like the contract tests.
+
+    use gatehouse_domain::{DomainError, NewUser, Username, Users};
+    use rand::RngCore;
+
+    use super::*;
+
+    /// A fresh migrated store of each engine, with what it takes to remove it.
+    async fn stores() -> Vec<(
+        SqlStore,
+        Option<(String, String)>,
+        Option<tempfile::TempDir>,
+    )> {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let mut out = vec![(open(&url).await, None, Some(dir))];
+        if let Some(admin) = std::env::var("GATEHOUSE_TEST_PG_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            let mut suffix = [0u8; 8];
+            rand::rngs::OsRng.fill_bytes(&mut suffix);
+            let name = format!("gh_unit_{}", hex::encode(suffix));
+            let url = crate::create_pg_database(&admin, &name).await.unwrap();
+            out.push((open(&url).await, Some((admin, name)), None));
+        }
+        out
+    }
+
+    async fn open(url: &str) -> SqlStore {
+        let store = SqlStore::connect(&StoreOptions::with_url(url), MasterKey::generate())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    async fn finish(store: SqlStore, pg: Option<(String, String)>) {
+        store.close().await;
+        if let Some((admin, name)) = pg {
+            crate::drop_pg_database(&admin, &name).await.unwrap();
+        }
+    }
+
+    fn new_user(name: &str) -> NewUser {
+        NewUser::new(Username::parse(name).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_commit_after_the_engine_ended_the_transaction_does_not_poison_the_writer() {
+        for (store, pg, _dir) in stores().await {
+            // The engine rolls the transaction back on its own (as SQLite does on a full
+            // disk); sqlx still counts it open, and its COMMIT fails or finds nothing to do.
+            let mut tx = store.write_tx().await.unwrap();
+            sqlx::query("ROLLBACK").execute(&mut *tx).await.unwrap();
+            let _ = tx.commit().await;
+            for n in 0..3 {
+                store
+                    .create_user(new_user(&format!("after{n}")))
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: write {n} after the failed commit: {e}", store.engine())
+                    });
+            }
+            finish(store, pg).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_refused_by_a_full_sqlite_database_leaves_later_writes_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let store = open(&url).await;
+        // The writer is one connection: cap its file at the pages it has, so the next page
+        // it needs fails with SQLITE_FULL, as a full disk would.
+        sqlx::query("PRAGMA max_page_count = 1")
+            .execute(&store.writer)
+            .await
+            .unwrap();
+        let big = "x".repeat(64 * 1024);
+        let mut refused = None;
+        for n in 0..50 {
+            let mut user = new_user(&format!("filler{n}"));
+            user.first_name = big.clone();
+            if let Err(e) = store.create_user(user).await {
+                refused = Some(e);
+                break;
+            }
+        }
+        assert!(
+            matches!(refused, Some(DomainError::WriteRefused(_))),
+            "{refused:?}"
+        );
+        // Space returns (on a fresh connection the cap is gone; on the old one lift it).
+        sqlx::query("PRAGMA max_page_count = 1073741823")
+            .execute(&store.writer)
+            .await
+            .unwrap();
+        for n in 0..3 {
+            store
+                .create_user(new_user(&format!("after{n}")))
+                .await
+                .unwrap_or_else(|e| panic!("write {n} after the disk filled: {e}"));
+        }
+        store.close().await;
     }
 }

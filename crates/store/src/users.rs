@@ -242,7 +242,7 @@ impl Users for SqlStore {
             .bind(hash.as_ref().map(PasswordHash::to_stored))
             .bind(to_micros(now()))
             .bind(id.0)
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .map_err(db)?;
         if updated.rows_affected() == 0 {
@@ -252,7 +252,7 @@ impl Users for SqlStore {
     }
 
     async fn user(&self, id: UserId) -> DomainResult<Option<User>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().await?;
         fetch_user(&mut conn, id).await
     }
 
@@ -263,7 +263,7 @@ impl Users for SqlStore {
             " FROM users WHERE username_folded = $1"
         ))
         .bind(username.folded())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -279,7 +279,7 @@ impl Users for SqlStore {
         ))
         .bind(bound(page.limit))
         .bind(bound(page.offset))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?
         .iter()
@@ -291,13 +291,13 @@ impl Users for SqlStore {
         let row = match active {
             None => {
                 sqlx::query("SELECT COUNT(*) AS n FROM users")
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.reader().await?)
                     .await
             }
             Some(active) => {
                 sqlx::query("SELECT COUNT(*) AS n FROM users WHERE active = $1")
                     .bind(i64::from(active))
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *self.reader().await?)
                     .await
             }
         }

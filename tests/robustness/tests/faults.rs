@@ -125,9 +125,6 @@ async fn exists(forma: &Forma, soap: &ChamiloSoap, username: &str) -> bool {
 }
 
 #[tokio::test]
-#[ignore = "store bug: after a COMMIT fails with SQLITE_FULL the pooled connection stays inside \
-            its transaction (`begin_with at non-zero transaction depth`), so writes never \
-            recover without a restart; run with --ignored once the store discards such connections"]
 async fn a_full_disk_refuses_writes_with_each_dialects_error_and_recovers_without_restart() {
     let dir = tempfile::tempdir().unwrap();
     let mount_point = dir.path().join("mnt");
