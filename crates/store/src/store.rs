@@ -390,7 +390,13 @@ fn pool_options(target: &Target, options: &StoreOptions) -> AnyPoolOptions {
 /// keeps counting the transaction as open: every later `BEGIN` on the connection would fail
 /// with "begin_with at non-zero transaction depth" until a restart. Closing the connection
 /// ends that at the root, whichever store call's transaction failed.
+///
+/// A connection that counts no open transaction has nothing queued to run, so it goes back
+/// without the ping: the common case costs no round trip to the connection's thread.
 async fn left_no_transaction_open(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
     conn.ping().await?;
     let clean = !conn.is_in_transaction();
     if !clean {
