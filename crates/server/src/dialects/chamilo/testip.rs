@@ -23,7 +23,12 @@ pub async fn testip(
     request_id: Option<axum::Extension<RequestId>>,
 ) -> Response {
     let request_id = request_id.map_or_else(|| "-".to_owned(), |id| id.0.0.clone());
-    let audit = RequestAudit::new(super::soap::auth::DIALECT, "testip", ip, Some(request_id.clone()));
+    let audit = RequestAudit::new(
+        super::soap::auth::DIALECT,
+        "testip",
+        ip,
+        Some(request_id.clone()),
+    );
     let page = contain::run(&state, &audit, async move { ip.to_string() }).await;
     match page {
         Ok(text) => ([(header::CONTENT_TYPE, "text/html; charset=UTF-8")], text).into_response(),

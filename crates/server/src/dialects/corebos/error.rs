@@ -307,7 +307,10 @@ mod tests {
         let large = CorebosError::from(BodyError::TooLarge(200));
         assert_eq!(
             (large.code(), large.message().as_str()),
-            ("INVALID_PARAMETER", "Request body too large (limit 200 bytes)")
+            (
+                "INVALID_PARAMETER",
+                "Request body too large (limit 200 bytes)"
+            )
         );
         let cut = CorebosError::from(BodyError::Incomplete);
         assert_eq!(

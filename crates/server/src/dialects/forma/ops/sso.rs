@@ -22,9 +22,9 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use super::super::auth::RATE_SECTION;
 use super::super::config::{AuthMethod, CookieSecure};
 use super::user_id;
+use crate::edge::audit::RequestAudit;
 use crate::edge::auth::record as audit;
 use crate::edge::guard::audit_throttled;
-use crate::edge::audit::RequestAudit;
 use crate::edge::{AuthFailure, AuthRecord, ClientIp, RequestId, contain};
 use crate::site_secrets::FORMA_SSO_SECRET;
 use crate::state::AppState;
@@ -65,10 +65,7 @@ pub async fn index(
         .strip_suffix(request.uri().path())
         .unwrap_or_default()
         .to_owned();
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone());
+    let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
     let sign_in = is_sign_in(&state, &query);
     let audit = RequestAudit::new("forma", "index.php", ip, request_id.clone());
     let task_state = state.clone();
