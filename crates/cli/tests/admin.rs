@@ -1,6 +1,6 @@
 //! `gatehouse admin`: users, credentials, courses and the audit trail against the serve database.
 
-use gatehouse_testkit::run_gatehouse;
+use gatehouse_testkit::{Sandbox, run_gatehouse};
 
 use crate::bin;
 
@@ -166,6 +166,155 @@ async fn admin_writes_are_in_the_audit_trail() {
     assert_eq!(found.as_array().unwrap().len(), 3);
     let none = admin_json(cwd, &["audit", "search", "--outcome", "failure"]).await;
     assert_eq!(none, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn failed_admin_writes_are_audited_with_a_reason() {
+    let cwd = tempfile::tempdir().unwrap();
+    let cwd = cwd.path();
+    admin_json(cwd, &["user", "add", "erin"]).await;
+    let (code, _, stderr) = admin(cwd, &["user", "add", "Erin"]).await;
+    assert_eq!(code, 1, "{stderr}");
+    let (code, _, stderr) = admin(cwd, &["user", "delete", "nobody"]).await;
+    assert_eq!(code, 1, "{stderr}");
+    let failed = admin_json(cwd, &["audit", "search", "--outcome", "failure"]).await;
+    let seen: Vec<(&str, &str)> = failed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["operation"].as_str().unwrap(),
+                e["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("user delete nobody", "refused"),
+            ("user add Erin", "taken")
+        ]
+    );
+    assert!(
+        failed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["dialect"] == "admin")
+    );
+    let ok = admin_json(cwd, &["audit", "search", "--outcome", "success"]).await;
+    assert_eq!(ok.as_array().unwrap().len(), 1, "{ok}");
+}
+
+/// `audit search` over the sandbox's database, as one JSON array.
+async fn search(data_dir: &str, filters: &[&str], user: &str) -> Vec<serde_json::Value> {
+    let mut args = vec!["admin", "--json", "audit", "search"];
+    args.extend_from_slice(filters);
+    let (code, stdout, stderr) = run_gatehouse(
+        crate::bin(),
+        std::path::Path::new(data_dir),
+        &args,
+        &[("GATEHOUSE_DATA_DIR", data_dir), ("USER", user)],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{filters:?}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{filters:?}: {e}: {stdout}"))
+}
+
+#[tokio::test]
+async fn audit_search_filters_by_user_and_by_the_rate_limited_outcome() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_string_lossy().into_owned();
+    // Per-username sign-in limit of 2 at once, so the third attempt is rate-limited (D10).
+    let sb = Sandbox::start_with(
+        crate::bin(),
+        &["--data-dir", &data_dir],
+        &[
+            ("GATEHOUSE_GUARD__RATE_LIMITS", "true"),
+            ("GATEHOUSE_GUARD__USER_RATE", "1"),
+            ("GATEHOUSE_GUARD__USER_BURST", "2"),
+        ],
+    )
+    .await
+    .unwrap();
+    let rest = format!("{}/chamilo/main/webservices/api/v2.php", sb.base_url);
+    let client = reqwest::Client::new();
+    for user in ["mallory"; 6].into_iter().chain(["trent"]) {
+        let answer = client
+            .post(&rest)
+            .form(&[
+                ("action", "authenticate"),
+                ("username", user),
+                ("password", "wrong"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(answer.contains(r#""error":true"#), "{answer}");
+    }
+    // An admin write by an operator of another name.
+    let (code, _, stderr) = run_gatehouse(
+        crate::bin(),
+        data.path(),
+        &["admin", "user", "add", "dave"],
+        &[("GATEHOUSE_DATA_DIR", &data_dir), ("USER", "ops-carol")],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+
+    let mallory = search(&data_dir, &["--user", "mallory"], "ops-carol").await;
+    assert!(
+        mallory.iter().all(|e| e["principal"] == "mallory"),
+        "{mallory:?}"
+    );
+    let outcomes: Vec<&str> = mallory
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    // The first two are checked and fail; past the burst they are refused unchecked (a
+    // flood is audited once per key and period, so not every refusal is an event).
+    assert!(
+        outcomes.contains(&"rate_limited") && outcomes.contains(&"failure"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| ["failure", "rate_limited", "locked_out"].contains(o)),
+        "{outcomes:?}"
+    );
+    let operator = search(&data_dir, &["--user", "ops-carol"], "ops-carol").await;
+    let ops: Vec<&str> = operator
+        .iter()
+        .map(|e| e["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["user add dave"]);
+    let limited = search(&data_dir, &["--outcome", "rate_limited"], "ops-carol").await;
+    assert!(!limited.is_empty());
+    assert!(
+        limited
+            .iter()
+            .all(|e| e["outcome"] == "rate_limited" && e["principal"] == "mallory"),
+        "{limited:?}"
+    );
+    let none = search(
+        &data_dir,
+        &["--user", "trent", "--outcome", "rate_limited"],
+        "ops-carol",
+    )
+    .await;
+    assert_eq!(none, Vec::<serde_json::Value>::new());
+    let trent = search(&data_dir, &["--user", "trent"], "ops-carol").await;
+    assert_eq!(trent.len(), 1, "{trent:?}");
+    drop(sb);
 }
 
 #[tokio::test]

@@ -582,3 +582,55 @@ async fn repeated_wrong_keys_lock_the_name_and_the_right_key_then_gets_the_same_
     .await;
     assert_eq!(json["success"], true, "{text}");
 }
+
+#[tokio::test]
+async fn password_login_checks_the_shared_way_and_upgrades_a_legacy_hash() {
+    let mut config = Config::default();
+    config.corebos.password_login = true;
+    let crm = Crm::with_config(config).await;
+    let store = crm.app.store();
+    // A user imported with an unsalted md5 hash: md5("password").
+    let mut new = gatehouse_domain::NewUser::new(gatehouse_domain::Username::parse("bob").unwrap());
+    new.password = Some(gatehouse_domain::PasswordHash::Md5 {
+        hex: "5f4dcc3b5aa765d61d8327deb882cf99".into(),
+        salt: None,
+    });
+    let bob = store.create_user(new).await.unwrap();
+    let (body, _) = password_login(&crm, "wrong").await;
+    assert_eq!(
+        body,
+        error("INVALID_USER_CREDENTIALS", "Invalid username or password")
+    );
+    let (body, json) = password_login(&crm, "password").await;
+    assert_eq!(json["success"], true, "{body}");
+    // The right password under a legacy hash is re-hashed with Argon2id.
+    let stored = store.user(bob.id).await.unwrap().unwrap().password;
+    assert!(
+        matches!(stored, Some(gatehouse_domain::PasswordHash::Argon2(_))),
+        "{stored:?}"
+    );
+    let (body, json) = password_login(&crm, "password").await;
+    assert_eq!(json["success"], true, "{body}");
+    // Without a password nothing matches: the same answer as a wrong one.
+    let patch = UserPatch {
+        password: Some(None),
+        ..Default::default()
+    };
+    store.update_user(bob.id, patch).await.unwrap();
+    let (body, _) = password_login(&crm, "password").await;
+    assert_eq!(
+        body,
+        error("INVALID_USER_CREDENTIALS", "Invalid username or password")
+    );
+}
+
+/// `login` as bob with `accessKey = token + password` after a fresh challenge.
+async fn password_login(crm: &Crm, password: &str) -> (String, serde_json::Value) {
+    let key = format!("{}{password}", crm.challenge("bob").await);
+    crm.post(&[
+        ("operation", "login"),
+        ("username", "bob"),
+        ("accessKey", &key),
+    ])
+    .await
+}

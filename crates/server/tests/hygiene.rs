@@ -499,3 +499,228 @@ async fn a_panic_becomes_an_answer_and_an_audit_event_never_a_dropped_connection
         ("boom", Outcome::Error, "panic", Some("r-boom"))
     );
 }
+
+/// Sends `head` (request line and headers, without the blank line) with a
+/// `Content-Length` of `declared` and only `sent` of the body; then closes the sending side
+/// (`close`) or keeps the connection open, trickling nothing more. Returns the status and
+/// the body of the answer.
+async fn partial_upload(
+    base: &str,
+    head: &str,
+    declared: usize,
+    sent: &[u8],
+    close: bool,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("{head}\r\nHost: {addr}\r\nContent-Length: {declared}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(sent).await.unwrap();
+    if close {
+        stream.shutdown().await.unwrap();
+    }
+    let read = async {
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut chunk).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            received.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&received).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(usize::MAX);
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+        received
+    };
+    // A bound on the test, not a timing target: without an answer it would hang.
+    let received = tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("an answer");
+    let text = String::from_utf8_lossy(&received).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_owned())
+}
+
+/// One partial upload per dialect: the request head and what the body starts with.
+fn partial_uploads() -> Vec<(&'static str, String, &'static [u8])> {
+    vec![
+        (
+            "chamilo-soap",
+            format!("POST {SOAP} HTTP/1.1\r\nContent-Type: text/xml; charset=utf-8"),
+            b"<?xml version=\"1.0\"?><SOAP-ENV:Envelope",
+        ),
+        (
+            "chamilo-rest",
+            format!("POST {REST} HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded"),
+            b"action=user_profile",
+        ),
+        (
+            "corebos",
+            format!("POST {WS} HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded"),
+            b"operation=listtypes",
+        ),
+        (
+            "forma",
+            "POST /forma/api/user/checkUsername HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded".to_owned(),
+            b"userid=admin",
+        ),
+        (
+            "wildix",
+            "POST /wildix/api/v1/PBX/settings/CallQueues/ HTTP/1.1\r\nContent-Type: application/json".to_owned(),
+            b"{\"name\":\"queue\"}",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn a_body_cut_short_gets_each_dialects_malformed_request_answer_not_too_large() {
+    let app = TestApp::new().await;
+    for (dialect, head, sent) in partial_uploads() {
+        let (status, body) = partial_upload(&app.base_url, &head, 4096, sent, true).await;
+        let answer = (status, body.as_str());
+        assert!(!body.contains("too large"), "{dialect}: {answer:?}");
+        match dialect {
+            "chamilo-soap" => {
+                assert_eq!(status, 500, "{dialect}: {body}");
+                assert!(
+                    body.contains("SOAP-ENV:Client")
+                        && body.contains("error in msg parsing:\nrequest body incomplete"),
+                    "{dialect}: {body}"
+                );
+            }
+            "chamilo-rest" => assert_eq!(
+                answer,
+                (200, r#"{"error":true,"message":"Request body incomplete"}"#),
+                "{dialect}"
+            ),
+            "corebos" => {
+                assert_eq!(status, 200, "{dialect}: {body}");
+                let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(
+                    (
+                        &json["success"],
+                        &json["error"]["code"],
+                        &json["error"]["message"]
+                    ),
+                    (
+                        &serde_json::json!(false),
+                        &serde_json::json!("INVALID_PARAMETER"),
+                        &serde_json::json!("Request body incomplete")
+                    ),
+                    "{dialect}: {body}"
+                );
+            }
+            "forma" => {
+                assert_eq!(status, 200, "{dialect}: {body}");
+                assert!(
+                    body.contains("<error>Error: request body incomplete.</error>"),
+                    "{dialect}: {body}"
+                );
+            }
+            _ => assert_eq!(
+                (
+                    status,
+                    serde_json::from_str::<serde_json::Value>(&body).unwrap()
+                ),
+                (
+                    400,
+                    serde_json::json!({"type": "error", "reason": "body: incomplete"})
+                ),
+                "{dialect}"
+            ),
+        }
+    }
+    // Declared over the limit and cut short is still too large: the size is what to fix.
+    let mut config = Config::default();
+    config.corebos.body_limit = 100;
+    let small = TestApp::with_config(config).await;
+    let (_, body) = partial_upload(
+        &small.base_url,
+        &format!("POST {WS} HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded"),
+        4096,
+        b"operation=listtypes",
+        true,
+    )
+    .await;
+    assert!(
+        body.contains("Request body too large (limit 100 bytes)"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_sent_too_slowly_is_answered_by_the_request_timeout() {
+    let app = TestApp::new().await;
+    let state = app
+        .state
+        .clone()
+        .with_request_timeout(Some(Duration::from_millis(300)));
+    let base = serve(state).await;
+    for (dialect, head, sent) in partial_uploads() {
+        // Half the body arrives, the rest never does, and the connection stays open.
+        let (status, body) = partial_upload(&base, &head, 4096, sent, false).await;
+        let answer = (status, body.as_str());
+        match dialect {
+            "chamilo-soap" => assert!(
+                status == 500 && body.contains("Internal error (request "),
+                "{dialect}: {answer:?}"
+            ),
+            "chamilo-rest" => assert!(
+                status == 200
+                    && body.starts_with(r#"{"error":true,"message":"Internal error (request "#),
+                "{dialect}: {answer:?}"
+            ),
+            "corebos" => assert!(
+                status == 200 && body.contains(r#""code":"INTERNAL_SERVER_ERROR""#),
+                "{dialect}: {answer:?}"
+            ),
+            "forma" => assert!(
+                status == 200 && body.contains("Error: internal error (request "),
+                "{dialect}: {answer:?}"
+            ),
+            _ => assert_eq!(
+                (
+                    status,
+                    serde_json::from_str::<serde_json::Value>(&body).unwrap()
+                ),
+                (
+                    500,
+                    serde_json::json!({"type": "error", "reason": "Internal error"})
+                ),
+                "{dialect}"
+            ),
+        }
+    }
+    // Each timeout is audited once, as gatehouse's own failure.
+    let events = app
+        .store()
+        .audit_events(AuditQuery::default())
+        .await
+        .unwrap();
+    for dialect in ["chamilo-soap", "chamilo-rest", "corebos", "forma", "wildix"] {
+        let timeouts = events
+            .iter()
+            .filter(|e| e.event.dialect == dialect && e.event.reason == "timeout")
+            .count();
+        assert_eq!(timeouts, 1, "{dialect}: {events:?}");
+    }
+}

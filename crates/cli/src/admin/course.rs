@@ -63,11 +63,13 @@ pub async fn run(admin: &Admin, command: CourseCommand) -> anyhow::Result<()> {
             category,
             language,
         } => {
+            let operation = format!("course add {code}");
             let mut new = NewCourse::new(code, title);
             new.category = category;
             new.language = language;
-            let course = store.create_course(new).await?;
-            admin.audited(format!("course add {}", course.code)).await;
+            let course = admin
+                .audited(operation, async { Ok(store.create_course(new).await?) })
+                .await?;
             print_course(admin, &course).await
         }
         CourseCommand::List => {
@@ -127,16 +129,19 @@ async fn print_course(admin: &Admin, course: &Course) -> anyhow::Result<()> {
 
 /// Enrols a user in a course.
 pub async fn enrol(admin: &Admin, args: EnrolArgs) -> anyhow::Result<()> {
-    let user = super::user::find(admin, &args.username).await?;
-    let course = find(admin, &args.course_code).await?;
-    let role = EnrolmentRole::parse(&args.role)?;
-    let enrolment = admin
-        .store()
-        .enrol(user.id, course.id, role, EnrolmentStatus::Subscribed)
+    let operation = format!("enrol {} {}", args.username, args.course_code);
+    let (user, course, enrolment) = admin
+        .audited(operation, async {
+            let user = super::user::find(admin, &args.username).await?;
+            let course = find(admin, &args.course_code).await?;
+            let role = EnrolmentRole::parse(&args.role)?;
+            let enrolment = admin
+                .store()
+                .enrol(user.id, course.id, role, EnrolmentStatus::Subscribed)
+                .await?;
+            Ok((user, course, enrolment))
+        })
         .await?;
-    admin
-        .audited(format!("enrol {} {}", user.username, course.code))
-        .await;
     admin.out.done(
         &format!(
             "enrolled {} in {} as {}",

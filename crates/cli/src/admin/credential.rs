@@ -83,22 +83,23 @@ pub async fn run(admin: &Admin, command: CredentialCommand) -> anyhow::Result<()
             allow_cidr,
             expires,
         } => {
-            let kind = CredentialKind::parse(&kind)?;
-            let owner = super::user::find(admin, &user).await?;
-            let (credential, secret) = credentials::issue(
-                store,
-                IssueRequest {
-                    kind,
-                    owner: owner.id,
-                    label,
-                    allowed_cidrs: allow_cidr,
-                    expires_at: expires,
-                },
-            )
-            .await?;
-            admin
-                .audited(format!("credential add {}", credential.public_id))
-                .await;
+            // The public id is issued by the write, so the operation names kind and owner.
+            let operation = format!("credential add {kind} {user}");
+            let (owner, (credential, secret)) = admin
+                .audited(operation, async {
+                    let kind = CredentialKind::parse(&kind)?;
+                    let owner = super::user::find(admin, &user).await?;
+                    let request = IssueRequest {
+                        kind,
+                        owner: owner.id,
+                        label,
+                        allowed_cidrs: allow_cidr,
+                        expires_at: expires,
+                    };
+                    let issued = credentials::issue(store, request).await?;
+                    Ok((owner, issued))
+                })
+                .await?;
             print_one(
                 admin,
                 &credential,
@@ -172,25 +173,27 @@ pub async fn run(admin: &Admin, command: CredentialCommand) -> anyhow::Result<()
             print_one(admin, &credential, &owner, secret.as_ref())
         }
         CredentialCommand::Rotate { public_id } => {
-            let credential = find(admin, &public_id).await?;
-            if credential.revoked_at.is_some() {
-                return Err(anyhow!(
-                    "credential {public_id:?} is revoked; issue a new one"
-                ));
-            }
-            let (rotated, secret) = credentials::rotate(store, &credential).await?;
-            admin
-                .audited(format!("credential rotate {public_id}"))
-                .await;
+            let (rotated, secret) = admin
+                .audited(format!("credential rotate {public_id}"), async {
+                    let credential = find(admin, &public_id).await?;
+                    if credential.revoked_at.is_some() {
+                        return Err(anyhow!(
+                            "credential {public_id:?} is revoked; issue a new one"
+                        ));
+                    }
+                    Ok(credentials::rotate(store, &credential).await?)
+                })
+                .await?;
             let owner = owner_name(admin, &rotated).await?;
             print_one(admin, &rotated, &owner, Some(&secret))
         }
         CredentialCommand::Revoke { public_id } => {
-            let credential = find(admin, &public_id).await?;
-            let revoked = store.revoke_credential(credential.id).await?;
-            admin
-                .audited(format!("credential revoke {public_id}"))
-                .await;
+            let revoked = admin
+                .audited(format!("credential revoke {public_id}"), async {
+                    let credential = find(admin, &public_id).await?;
+                    Ok(store.revoke_credential(credential.id).await?)
+                })
+                .await?;
             let owner = owner_name(admin, &revoked).await?;
             print_one(admin, &revoked, &owner, None)
         }

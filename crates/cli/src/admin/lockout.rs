@@ -62,8 +62,11 @@ pub async fn run(admin: &Admin, command: LockoutCommand) -> anyhow::Result<()> {
                 (None, Some(ip)) => LockoutSubject::Ip(ip),
                 (None, None) => anyhow::bail!("lockout clear: give --user or --ip"),
             };
-            let cleared = store.clear_lockout(&subject).await?;
-            admin.audited(format!("lockout clear {subject}")).await;
+            let cleared = admin
+                .audited(format!("lockout clear {subject}"), async {
+                    Ok(store.clear_lockout(&subject).await?)
+                })
+                .await?;
             admin.out.done(
                 &if cleared {
                     format!("cleared {subject}")

@@ -16,6 +16,7 @@ mod user;
 mod wildix_app;
 mod wildix_queue;
 
+use std::future::Future;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -128,8 +129,21 @@ impl Admin {
         &self.store
     }
 
-    /// Records an admin write in the audit trail (issue #8: every write is audited).
-    async fn audited(&self, operation: String) {
+    /// Runs one admin write (its look-ups included) and records it in the audit trail
+    /// however it ends (issue #8: every write is audited): outcome `success`; `failure` with
+    /// the reason code of [`failure_reason`]; or `error`, `store_failure` when the store
+    /// failed. `operation` names the write as the operator typed it; the error's text goes
+    /// to the operator, never into the trail.
+    async fn audited<T>(
+        &self,
+        operation: String,
+        write: impl Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        let result = write.await;
+        let (outcome, reason) = match &result {
+            Ok(_) => (Outcome::Success, "ok"),
+            Err(error) => failure_reason(error),
+        };
         let event = AuditEvent {
             at: chrono::Utc::now(),
             request_id: None,
@@ -138,11 +152,76 @@ impl Admin {
             operation,
             principal: std::env::var("USER").ok(),
             ip: None,
-            outcome: Outcome::Success,
-            reason: "ok".into(),
+            outcome,
+            reason: reason.into(),
         };
         if let Err(error) = Audit::record(&self.store, event).await {
             eprintln!("warning: audit event not recorded: {error}");
+        }
+        result
+    }
+}
+
+/// The outcome and reason code of a failed admin write: the store's own failures are
+/// `error`/`store_failure`; a domain refusal says which (`not_found`, `taken`, `invalid`);
+/// anything else the command refused (`user "x" not found`, a revoked credential, bad
+/// input) is `refused`.
+fn failure_reason(error: &anyhow::Error) -> (Outcome, &'static str) {
+    use gatehouse_domain::DomainError as E;
+    let Some(domain) = error.downcast_ref::<E>() else {
+        return (Outcome::Failure, "refused");
+    };
+    if domain.is_store_failure() {
+        return (Outcome::Error, "store_failure");
+    }
+    let reason = match domain {
+        E::UserNotFound(_)
+        | E::CourseNotFound(_)
+        | E::SessionNotFound(_)
+        | E::CredentialNotFound(_)
+        | E::CredentialIdNotFound(_) => "not_found",
+        E::UsernameTaken(_)
+        | E::CourseCodeTaken(_)
+        | E::SessionNameTaken(_)
+        | E::ExternalIdTaken { .. } => "taken",
+        E::Invalid { .. } => "invalid",
+        _ => "refused",
+    };
+    (Outcome::Failure, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use gatehouse_domain::{DomainError, UserId};
+
+    use super::*;
+
+    #[test]
+    fn failed_writes_get_a_reason_code_never_the_error_text() {
+        let cases = [
+            (
+                DomainError::UsernameTaken("dave".into()).into(),
+                (Outcome::Failure, "taken"),
+            ),
+            (
+                DomainError::UserNotFound(UserId(7)).into(),
+                (Outcome::Failure, "not_found"),
+            ),
+            (
+                DomainError::invalid("username", "empty").into(),
+                (Outcome::Failure, "invalid"),
+            ),
+            (
+                DomainError::WriteRefused("ro".into()).into(),
+                (Outcome::Error, "store_failure"),
+            ),
+            (
+                anyhow::anyhow!("user \"x\" not found"),
+                (Outcome::Failure, "refused"),
+            ),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(failure_reason(&error), expected, "{error}");
         }
     }
 }

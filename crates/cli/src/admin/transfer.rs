@@ -47,10 +47,11 @@ pub async fn import(admin: &Admin, args: ImportArgs) -> anyhow::Result<()> {
     };
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let summary = admin.store.import_from(&mut input, mode).await?;
-    admin
-        .audited(format!("import {} rows", summary.total()))
-        .await;
+    let summary = admin
+        .audited("import".to_owned(), async {
+            Ok(admin.store.import_from(&mut input, mode).await?)
+        })
+        .await?;
     admin.out.done(
         &describe(&summary, admin.store.url()),
         serde_json::json!({

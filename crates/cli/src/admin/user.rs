@@ -110,21 +110,26 @@ pub async fn run(admin: &Admin, command: UserCommand) -> anyhow::Result<()> {
             } else {
                 password
             };
-            let mut new = NewUser::new(Username::parse(&username)?);
-            new.email = email;
-            new.first_name = first_name;
-            new.last_name = last_name;
-            new.role = PlatformRole::parse(&role)?;
-            new.is_admin = is_admin;
-            new.active = !inactive;
-            new.auth_source = "platform".into();
-            if let Some(password) = password {
-                let policy = gatehouse_domain::PasswordPolicy::default();
-                new.password =
-                    Some(tokio::task::spawn_blocking(move || policy.hash(&password)).await??);
-            }
-            let user = store.create_user(new).await?;
-            admin.audited(format!("user add {}", user.username)).await;
+            let operation = format!("user add {username}");
+            let user = admin
+                .audited(operation, async {
+                    let mut new = NewUser::new(Username::parse(&username)?);
+                    new.email = email;
+                    new.first_name = first_name;
+                    new.last_name = last_name;
+                    new.role = PlatformRole::parse(&role)?;
+                    new.is_admin = is_admin;
+                    new.active = !inactive;
+                    new.auth_source = "platform".into();
+                    if let Some(password) = password {
+                        let policy = gatehouse_domain::PasswordPolicy::default();
+                        new.password = Some(
+                            tokio::task::spawn_blocking(move || policy.hash(&password)).await??,
+                        );
+                    }
+                    Ok(store.create_user(new).await?)
+                })
+                .await?;
             print_user(admin, &user).await
         }
         UserCommand::List { offset, limit } => {
@@ -156,11 +161,13 @@ pub async fn run(admin: &Admin, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Enable { username } => set_active(admin, &username, true).await,
         UserCommand::Disable { username } => set_active(admin, &username, false).await,
         UserCommand::Delete { username } => {
-            let user = find(admin, &username).await?;
-            store.delete_user(user.id).await?;
-            admin
-                .audited(format!("user delete {}", user.username))
-                .await;
+            let user = admin
+                .audited(format!("user delete {username}"), async {
+                    let user = find(admin, &username).await?;
+                    store.delete_user(user.id).await?;
+                    Ok(user)
+                })
+                .await?;
             out.done(
                 &format!("deleted user {} (id {})", user.username, user.id),
                 serde_json::json!({"ok": true, "deleted": user.username.as_str(), "id": user.id}),
@@ -170,16 +177,17 @@ pub async fn run(admin: &Admin, command: UserCommand) -> anyhow::Result<()> {
 }
 
 async fn set_active(admin: &Admin, username: &str, active: bool) -> anyhow::Result<()> {
-    let user = find(admin, username).await?;
-    let patch = UserPatch {
-        active: Some(active),
-        ..UserPatch::default()
-    };
-    let user = admin.store().update_user(user.id, patch).await?;
     let verb = if active { "enable" } else { "disable" };
-    admin
-        .audited(format!("user {verb} {}", user.username))
-        .await;
+    let user = admin
+        .audited(format!("user {verb} {username}"), async {
+            let user = find(admin, username).await?;
+            let patch = UserPatch {
+                active: Some(active),
+                ..UserPatch::default()
+            };
+            Ok(admin.store().update_user(user.id, patch).await?)
+        })
+        .await?;
     print_user(admin, &user).await
 }
 

@@ -32,17 +32,16 @@ pub async fn run(admin: &Admin, command: WildixQueueCommand) -> anyhow::Result<(
             members,
             description,
         } => {
-            let queue = store
-                .create_queue(NewCallQueue {
-                    name,
-                    description,
-                    strategy: String::new(),
-                    members,
-                })
+            let operation = format!("wildix-queue add {name}");
+            let new = NewCallQueue {
+                name,
+                description,
+                strategy: String::new(),
+                members,
+            };
+            let queue = admin
+                .audited(operation, async { Ok(store.create_queue(new).await?) })
                 .await?;
-            admin
-                .audited(format!("wildix-queue add {}", queue.name))
-                .await;
             let members = queue
                 .members
                 .iter()

@@ -6,9 +6,16 @@
 //! table turns into its internal-error answer naming the request id (D9), and one audit
 //! event is recorded (outcome `error`, reason `panic` or `timeout`). The panic message is
 //! logged, never sent.
+//!
+//! A request's time runs from its handler's start, not from the start of its work: the
+//! handler takes a [`Deadline`] first and both the body read ([`crate::edge::body`]) and
+//! the work ([`run_by`]) end by it, so a client trickling its body is answered by the
+//! timeout like a slow operation.
 
 use std::future::Future;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use gatehouse_domain::Outcome;
 
@@ -34,22 +41,49 @@ impl Stopped {
     }
 }
 
-/// Runs `work` as its own task under the state's request timeout; on a panic or timeout
-/// logs it, records `audit`'s event with outcome `error` and the reason, and returns
-/// [`Stopped`].
+/// When a request's time is up: `request_timeout` after its handler started (`None` = no
+/// limit). Everything the request does (reading its body, its work) shares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline(Option<Instant>);
+
+impl Deadline {
+    /// The deadline of a request whose handler starts now.
+    pub fn start(state: &AppState) -> Self {
+        Self(state.request_timeout.map(|limit| Instant::now() + limit))
+    }
+}
+
+/// Runs `work` as its own task under the state's request timeout, counted from now; on a
+/// panic or timeout logs it, records `audit`'s event with outcome `error` and the reason,
+/// and returns [`Stopped`].
 pub async fn run<T, F>(state: &AppState, audit: &RequestAudit, work: F) -> Result<T, Stopped>
+where
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    run_by(state, audit, Deadline::start(state), work).await
+}
+
+/// [`run`], ending by `deadline` (taken when the request's handler started) instead.
+pub async fn run_by<T, F>(
+    state: &AppState,
+    audit: &RequestAudit,
+    deadline: Deadline,
+    work: F,
+) -> Result<T, Stopped>
 where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
     let task = tokio::spawn(work);
     let abort = task.abort_handle();
-    let joined = match state.request_timeout {
-        Some(limit) => match tokio::time::timeout(limit, task).await {
+    let joined = match deadline.0 {
+        Some(at) => match tokio::time::timeout_at(at, task).await {
             Ok(joined) => joined,
             Err(_) => {
                 abort.abort();
-                return Err(stopped(state, audit, Stopped::Timeout, Some(limit)).await);
+                let limit = state.request_timeout;
+                return Err(stopped(state, audit, Stopped::Timeout, limit).await);
             }
         },
         None => task.await,

@@ -3,11 +3,12 @@
 //! Shared by all dialects (a dialect never imports another; what two share lives here):
 //! the client-IP resolver, request ids, the observe layer (metrics and a log line per
 //! request), the password-hashing pool, the authentication failure type with its audit
-//! record (ARCHITECTURE.md §4), the audit of writes, panic and timeout containment, and
-//! the request limits.
+//! record (ARCHITECTURE.md §4), the audit of writes, panic and timeout containment, the
+//! body reader and the request limits.
 
 pub mod audit;
 pub mod auth;
+pub mod body;
 pub mod client_ip;
 pub mod contain;
 pub mod guard;

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use gatehouse_domain::{
-    Credential, CredentialFilter, CredentialKind, PasswordCheck, Principal, Secret, SessionKind,
-    SessionLimits, User, UserId, Username,
+    Credential, CredentialFilter, CredentialKind, Principal, Secret, SessionKind, SessionLimits,
+    User, UserId, Username,
 };
 use rand::Rng;
 
@@ -18,7 +18,8 @@ use super::router::Refusal;
 use gatehouse_schemes::corebos;
 
 use crate::edge::guard::audit_throttled;
-use crate::edge::{AuthFailure, AuthRecord};
+use crate::edge::password::{BUSY_RETRY_AFTER, PasswordVerdict, check_password};
+use crate::edge::{AuthFailure, AuthRecord, PasswordPoolError};
 use crate::state::AppState;
 
 /// The ws entity id of `Users` in stock installs, so the admin is `19x1` (§5, §9).
@@ -287,6 +288,10 @@ pub async fn login(
 }
 
 /// The password alternative `accessKey = token + password`, only when configured (§5).
+///
+/// The password is checked the one shared way ([`check_password`]): on the password pool,
+/// a user without a password against the decoy hash, a legacy hash upgraded on success.
+/// Lockout bookkeeping stays with [`login`], which counts this like any wrong proof.
 async fn password_match(
     state: &AppState,
     user: &User,
@@ -296,31 +301,21 @@ async fn password_match(
     if !state.config.corebos.password_login {
         return Ok(None);
     }
-    let Some(hash) = user.password.clone() else {
-        return Ok(None);
-    };
     let Some(challenge) = challenges
         .iter()
         .find(|c| sent.starts_with(c.token.as_str()))
     else {
         return Ok(None);
     };
-    let password = sent[challenge.token.len()..].to_owned();
-    let policy = state.password_policy;
-    let check = state
-        .passwords
-        .run(move || policy.verify(&hash, &password))
-        .await
-        .map_err(|error| match error {
-            crate::edge::PasswordPoolError::Busy => {
-                CorebosError::LoginTooManyRequests(crate::edge::password::BUSY_RETRY_AFTER)
-            }
-            crate::edge::PasswordPoolError::Failed => CorebosError::Internal,
-        })?;
-    Ok(match check {
-        PasswordCheck::Valid { .. } => Some(challenge.clone()),
-        PasswordCheck::Invalid => None,
-    })
+    let password = &sent[challenge.token.len()..];
+    let verdict =
+        check_password(state, Some(user), password)
+            .await
+            .map_err(|error| match error {
+                PasswordPoolError::Busy => CorebosError::LoginTooManyRequests(BUSY_RETRY_AFTER),
+                PasswordPoolError::Failed => CorebosError::Internal,
+            })?;
+    Ok((verdict == PasswordVerdict::Valid).then(|| challenge.clone()))
 }
 
 /// The user's usable access keys, revealed for the proof (each is a credential, D12).

@@ -209,6 +209,21 @@ impl CorebosError {
     }
 }
 
+/// A body that was not read (D9): too large and incomplete are both `INVALID_PARAMETER`,
+/// the text says which; a timeout while reading is the internal error.
+impl From<crate::edge::body::BodyError> for CorebosError {
+    fn from(error: crate::edge::body::BodyError) -> Self {
+        use crate::edge::body::BodyError;
+        match error {
+            BodyError::TooLarge(limit) => {
+                Self::InvalidParameter(format!("Request body too large (limit {limit} bytes)"))
+            }
+            BodyError::Incomplete => Self::InvalidParameter("Request body incomplete".into()),
+            BodyError::Stopped(_) => Self::Internal,
+        }
+    }
+}
+
 impl From<DomainError> for CorebosError {
     fn from(error: DomainError) -> Self {
         if error.is_store_failure() {
@@ -284,6 +299,26 @@ mod tests {
             (other.code(), other.message().as_str()),
             ("ACCESS_DENIED", "Too many requests, retry in 2 s")
         );
+    }
+
+    #[test]
+    fn bodies_not_read_say_whether_too_large_or_incomplete() {
+        use crate::edge::body::BodyError;
+        let large = CorebosError::from(BodyError::TooLarge(200));
+        assert_eq!(
+            (large.code(), large.message().as_str()),
+            (
+                "INVALID_PARAMETER",
+                "Request body too large (limit 200 bytes)"
+            )
+        );
+        let cut = CorebosError::from(BodyError::Incomplete);
+        assert_eq!(
+            (cut.code(), cut.message().as_str()),
+            ("INVALID_PARAMETER", "Request body incomplete")
+        );
+        let late = CorebosError::from(BodyError::Stopped(crate::edge::contain::Stopped::Timeout));
+        assert_eq!(late.code(), "INTERNAL_SERVER_ERROR");
     }
 
     #[test]

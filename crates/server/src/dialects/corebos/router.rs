@@ -1,7 +1,6 @@
 //! coreBOS's URL table, the request pipeline and the one dispatch `match` on [`Op`].
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -14,7 +13,7 @@ use super::ops;
 use super::params::Params;
 use crate::edge::audit::{self, RequestAudit};
 use crate::edge::observe::ResponseOutcome;
-use crate::edge::{AuthFailure, ClientIp, RequestId, contain};
+use crate::edge::{AuthFailure, ClientIp, RequestId, body, contain};
 use crate::state::AppState;
 
 /// The audit dialect name.
@@ -66,17 +65,15 @@ async fn webservice(
     if request.method() == Method::OPTIONS {
         return StatusCode::OK.into_response();
     }
+    // The request's time starts now: reading the body counts against it.
+    let deadline = contain::Deadline::start(&state);
     let (parts, body) = request.into_parts();
     let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
     let limit = state.config.corebos.body_limit;
-    let body = match read_body(body, limit).await {
+    let reading = RequestAudit::new(DIALECT, "-", ip, request_id.clone());
+    let body = match body::read_by(&state, &reading, deadline, body, limit).await {
         Ok(bytes) => bytes,
-        Err(()) => {
-            let error = CorebosError::InvalidParameter(format!(
-                "Request body too large (limit {limit} bytes)"
-            ));
-            return render(&state, Err(Refusal::new(error)));
-        }
+        Err(error) => return render(&state, Err(Refusal::new(CorebosError::from(error)))),
     };
     let content_type = parts
         .headers
@@ -96,35 +93,12 @@ async fn webservice(
     // `INTERNAL_SERVER_ERROR`, not a bare 500.
     let task_state = state.clone();
     let headers = parts.headers;
-    let result = contain::run(&state, &watch, async move {
+    let result = contain::run_by(&state, &watch, deadline, async move {
         dispatch(&task_state, &origin, &headers, &params).await
     })
     .await
     .unwrap_or_else(|_| Err(Refusal::new(CorebosError::Internal)));
     render(&state, result)
-}
-
-/// Reads the body up to `limit` (`[corebos] body_limit`); beyond it, drains the rest (up
-/// to a hard cap) so the client can read the error instead of seeing its upload cut off.
-async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ()> {
-    use http_body_util::BodyExt;
-    const DRAIN_CAP: usize = 64 * 1024 * 1024;
-    let mut body = body;
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else { return Err(()) };
-        if let Ok(data) = frame.into_data() {
-            seen += data.len();
-            if seen > DRAIN_CAP {
-                return Err(());
-            }
-            if seen <= limit {
-                bytes.extend_from_slice(&data);
-            }
-        }
-    }
-    if seen > limit { Err(()) } else { Ok(bytes) }
 }
 
 /// The one dispatch: operation name, session, parameters, then the operation (§1).

@@ -40,6 +40,9 @@ pub enum FormaError {
     /// Body over the limit (D9).
     #[error("body too large")]
     TooLarge,
+    /// Body cut short or failed in transit: a malformed request, worded like `TooLarge`.
+    #[error("body incomplete")]
+    Incomplete,
     /// Rate-limited or the password queue is full (D9); carries the seconds to wait.
     #[error("too many requests, retry in {0} s")]
     TooManyRequests(u64),
@@ -68,6 +71,7 @@ impl FormaError {
             Self::UnknownModule(m) => format!("File not found : api.{m}.php"),
             Self::Message(text) => text.clone(),
             Self::TooLarge => "Error: request body too large.".into(),
+            Self::Incomplete => "Error: request body incomplete.".into(),
             Self::TooManyRequests(seconds) => {
                 format!("Error: too many requests, retry in {seconds} s.")
             }
@@ -100,6 +104,17 @@ impl FormaError {
         }
     }
 
+    /// A body that was not read (D9): too large, incomplete, or stopped by the request's
+    /// timeout (the internal error).
+    pub fn from_body(error: crate::edge::body::BodyError, request_id: Option<&str>) -> Self {
+        use crate::edge::body::BodyError;
+        match error {
+            BodyError::TooLarge(_) => Self::TooLarge,
+            BodyError::Incomplete => Self::Incomplete,
+            BodyError::Stopped(_) => Self::Internal(request_id.unwrap_or("-").to_owned()),
+        }
+    }
+
     /// A store failure as the caller sees it (D9).
     pub fn internal(request_id: Option<&str>, error: &DomainError) -> Self {
         tracing::error!(%error, "forma: store failure");
@@ -125,6 +140,24 @@ mod tests {
         assert_eq!(
             FormaError::Internal("r-1".into()).message().as_deref(),
             Some("Error: internal error (request r-1).")
+        );
+    }
+
+    #[test]
+    fn bodies_not_read_say_whether_too_large_or_incomplete() {
+        use crate::edge::body::BodyError;
+        let message = |e| FormaError::from_body(e, Some("r-2")).message();
+        assert_eq!(
+            message(BodyError::TooLarge(9)).as_deref(),
+            Some("Error: request body too large.")
+        );
+        assert_eq!(
+            message(BodyError::Incomplete).as_deref(),
+            Some("Error: request body incomplete.")
+        );
+        assert_eq!(
+            message(BodyError::Stopped(crate::edge::contain::Stopped::Timeout)).as_deref(),
+            Some("Error: internal error (request r-2).")
         );
     }
 }

@@ -1,7 +1,6 @@
 //! Forma's URL table, the request pipeline and the one dispatch `match` on [`Op`].
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -16,7 +15,7 @@ use super::ops::users::{self, UserCtx};
 use super::output::{self, Format, Value};
 use crate::edge::audit::{self, RequestAudit};
 use crate::edge::observe::ResponseOutcome;
-use crate::edge::{ClientIp, RequestId, contain};
+use crate::edge::{ClientIp, RequestId, body, contain};
 use crate::state::AppState;
 
 /// The audit dialect name.
@@ -64,6 +63,8 @@ async fn handle(
     request: Request,
     pretty_route: Option<String>,
 ) -> Response {
+    // The request's time starts now: reading the body counts against it.
+    let deadline = contain::Deadline::start(&state);
     let (parts, body) = request.into_parts();
     let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
     let accept = parts
@@ -71,9 +72,15 @@ async fn handle(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     let accepted = accept_format(accept);
-    let Ok(body) = read_body(body, state.config.forma.body_limit).await else {
-        let format = accepted.unwrap_or(Format::Xml);
-        return render(&state, format, Err(FormaError::TooLarge.into()));
+    let limit = state.config.forma.body_limit;
+    let reading = RequestAudit::new(DIALECT, "-", ip, request_id.clone());
+    let body = match body::read_by(&state, &reading, deadline, body, limit).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let format = accepted.unwrap_or(Format::Xml);
+            let error = FormaError::from_body(error, request_id.as_deref());
+            return render(&state, format, Err(error.into()));
+        }
     };
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let mut params = Params::new(&body, &query, Vec::new());
@@ -116,7 +123,7 @@ async fn handle(
     let task_state = state.clone();
     // A panic or timeout in an operation still answers in the envelope (D9),
     // "Error: internal error (request <id>).", not a bare 500.
-    let result = contain::run(&state, &watch, async move {
+    let result = contain::run_by(&state, &watch, deadline, async move {
         dispatch(&task_state, &origin, &headers, &params, &route, site).await
     })
     .await
@@ -264,29 +271,6 @@ async fn ext_user(
     }
     with_id.ext_not_found = found.is_none();
     Ok(Some(with_id))
-}
-
-/// Reads the body up to `limit` (`[forma] body_limit`); beyond it, drains the rest (up to
-/// a hard cap) so the client can read the error instead of seeing its upload cut off.
-async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ()> {
-    use http_body_util::BodyExt;
-    const DRAIN_CAP: usize = 64 * 1024 * 1024;
-    let mut body = body;
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else { return Err(()) };
-        if let Ok(data) = frame.into_data() {
-            seen += data.len();
-            if seen > DRAIN_CAP {
-                return Err(());
-            }
-            if seen <= limit {
-                bytes.extend_from_slice(&data);
-            }
-        }
-    }
-    if seen > limit { Err(()) } else { Ok(bytes) }
 }
 
 /// A pre-dispatch error: plain text, PHP's default content type, HTTP 200 (§2.4).

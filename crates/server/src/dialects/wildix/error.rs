@@ -110,6 +110,19 @@ impl WildixError {
     }
 }
 
+/// A body that was not read (D9): over the limit 413; cut short or failed in transit 400
+/// naming `body`, like any malformed body; stopped by the timeout the internal error.
+impl From<crate::edge::body::BodyError> for WildixError {
+    fn from(error: crate::edge::body::BodyError) -> Self {
+        use crate::edge::body::BodyError;
+        match error {
+            BodyError::TooLarge(limit) => Self::TooLarge(limit),
+            BodyError::Incomplete => Self::invalid("body", "incomplete"),
+            BodyError::Stopped(why) => Self::Internal(format!("request {}", why.reason())),
+        }
+    }
+}
+
 impl From<DomainError> for WildixError {
     fn from(error: DomainError) -> Self {
         Self::Store(error)

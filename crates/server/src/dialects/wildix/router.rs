@@ -1,7 +1,6 @@
 //! The Wildix URL table: every path is the dialect's (D14). Authentication first, then the
 //! codec decodes the operation and one `match` dispatches it.
 
-use axum::body::to_bytes;
 use axum::extract::{OriginalUri, Request, State};
 use axum::response::{IntoResponse, Response};
 use gatehouse_domain::Pbx;
@@ -13,7 +12,7 @@ use super::codec::{self, NewQueueFields, Op};
 use super::error::WildixError;
 use super::ops::{colleagues, history, originate, queues, sounds};
 use crate::edge::audit::{self, RequestAudit};
-use crate::edge::{AuthRecord, ClientIp, RequestId, contain};
+use crate::edge::{AuthRecord, ClientIp, RequestId, body, contain};
 use crate::state::AppState;
 
 /// The audit dialect name.
@@ -67,9 +66,8 @@ async fn serve(
     // The per-IP limit before the body is even read (off by default, D10).
     auth::throttle_ip(state, ip, &record).await?;
     let limit = state.config.wildix.body_limit;
-    let bytes = to_bytes(body, limit)
-        .await
-        .map_err(|_| WildixError::TooLarge(limit))?;
+    // Already contained (see `handle`): the request's timeout covers this read.
+    let bytes = body::read(body, limit).await.map_err(WildixError::from)?;
     let headers: Vec<(&str, &[u8])> = parts
         .headers
         .iter()

@@ -58,6 +58,10 @@ pub enum RestError {
     /// The body is over the limit (D9).
     #[error("Request body too large (limit {0} bytes)")]
     BodyTooLarge(usize),
+    /// The body ended before its declared length, or its connection failed: a malformed
+    /// request, in the words of the too-large answer.
+    #[error("Request body incomplete")]
+    BodyIncomplete,
     /// Rate-limited or the password queue is full (D9); carries the seconds to wait.
     #[error("Too many requests, retry in {0} s")]
     TooManyRequests(u64),
@@ -81,6 +85,17 @@ impl RestError {
             Self::Internal(_) => "server_error",
             Self::BodyTooLarge(_) => "too_large",
             _ => "bad_request",
+        }
+    }
+
+    /// The answer for a body that was not read (D9): too large, incomplete, or stopped by
+    /// the request's timeout (the internal error for `request_id`).
+    pub fn from_body(error: crate::edge::body::BodyError, request_id: &str) -> Self {
+        use crate::edge::body::BodyError;
+        match error {
+            BodyError::TooLarge(limit) => Self::BodyTooLarge(limit),
+            BodyError::Incomplete => Self::BodyIncomplete,
+            BodyError::Stopped(_) => Self::Internal(request_id.to_owned()),
         }
     }
 
@@ -138,6 +153,23 @@ mod tests {
         assert_eq!(
             RestError::Internal("abc-1".into()).message(),
             "Internal error (request abc-1)"
+        );
+    }
+
+    #[test]
+    fn an_incomplete_body_is_a_bad_request_not_too_large() {
+        use crate::edge::body::BodyError;
+        use crate::edge::contain::Stopped;
+        let incomplete = RestError::from_body(BodyError::Incomplete, "r-3");
+        assert_eq!(incomplete.message(), "Request body incomplete");
+        assert_eq!(incomplete.outcome(), "bad_request");
+        assert_eq!(
+            RestError::from_body(BodyError::TooLarge(10), "r-3").outcome(),
+            "too_large"
+        );
+        assert_eq!(
+            RestError::from_body(BodyError::Stopped(Stopped::Timeout), "r-3"),
+            RestError::Internal("r-3".into())
         );
     }
 }

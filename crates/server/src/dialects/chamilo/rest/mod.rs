@@ -6,8 +6,8 @@
 //! `Access-Control-Allow-Origin: *` and Chamilo's envelope, `{"error":false,"data":…}` or
 //! `{"error":true,"message":…}`, written as PHP's `json_encode` writes it ([`json`]).
 //! Failures of gatehouse itself answer in that envelope too (D9): an oversized body
-//! "Request body too large (limit N bytes)", a panic or store failure
-//! "Internal error (request <id>)".
+//! "Request body too large (limit N bytes)", a body cut short "Request body incomplete",
+//! a panic, timeout or store failure "Internal error (request <id>)".
 //!
 //! Where Chamilo was unsafe, gatehouse keeps the wire shape and does the safe thing:
 //! - a missing `api_key` answers "Invalid API key" (Chamilo: HTTP 500 with no JSON);
@@ -40,7 +40,7 @@ use self::json::Json;
 use self::params::{Params, php_int};
 use crate::edge::audit::{self, RequestAudit};
 use crate::edge::observe::ResponseOutcome;
-use crate::edge::{AuthRecord, ClientIp, RequestId, contain};
+use crate::edge::{AuthRecord, ClientIp, RequestId, body, contain};
 use crate::state::AppState;
 
 /// The path of the REST endpoint under Chamilo's mount.
@@ -65,9 +65,13 @@ pub async fn v2(
     body: Body,
 ) -> Response {
     let request_id = request_id.map_or_else(|| "-".to_owned(), |id| id.0.0.clone());
+    // The request's time starts now: reading the body counts against it.
+    let deadline = contain::Deadline::start(&state);
     let limit = state.config.chamilo.body_limit;
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return envelope(Err(RestError::BodyTooLarge(limit)), None);
+    let reading = RequestAudit::new("chamilo-rest", "-", ip, Some(request_id.clone()));
+    let bytes = match body::read_by(&state, &reading, deadline, body, limit).await {
+        Ok(bytes) => bytes,
+        Err(error) => return envelope(Err(RestError::from_body(error, &request_id)), None),
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -103,7 +107,7 @@ pub async fn v2(
         Some(request_id.clone()),
     );
     // A panic or timeout answers in the envelope rather than dropping the connection (D9).
-    match contain::run(&state, &watch, handle(context, params, action)).await {
+    match contain::run_by(&state, &watch, deadline, handle(context, params, action)).await {
         Ok(Ok(data)) => envelope(Ok(data), None),
         Ok(Err(refusal)) => {
             let header = refusal

@@ -5,6 +5,7 @@ use gatehouse_wire::DecodeError;
 use gatehouse_wire::chamilo::faults;
 use gatehouse_wire::soap::FaultCode;
 
+use crate::edge::body::BodyError;
 use crate::edge::{AuthFailure, PasswordPoolError};
 
 /// Why a SOAP request got a fault instead of a result.
@@ -22,6 +23,9 @@ pub enum SoapError {
     /// The body is over the limit.
     #[error("request body over {0} bytes")]
     BodyTooLarge(usize),
+    /// The body ended before its declared length, or its connection failed.
+    #[error("request body incomplete")]
+    BodyIncomplete,
     /// The `secret_key` check failed (fault #1).
     #[error("secret key refused: {}", .0.reason)]
     SecretKey(AuthFailure),
@@ -47,6 +51,16 @@ impl From<PasswordPoolError> for SoapError {
     }
 }
 
+impl From<BodyError> for SoapError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge(limit) => Self::BodyTooLarge(limit),
+            BodyError::Incomplete => Self::BodyIncomplete,
+            BodyError::Stopped(_) => Self::Internal,
+        }
+    }
+}
+
 impl SoapError {
     /// The outcome label for metrics and write audit events.
     pub fn outcome(&self) -> &'static str {
@@ -57,7 +71,10 @@ impl SoapError {
             Self::SecretKey(_) => "auth_failure",
             Self::TooManyRequests(_) => "rate_limited",
             Self::BodyTooLarge(_) => "too_large",
-            Self::Decode(_) | Self::UnknownOperation(_) | Self::ContentType(_) => "bad_request",
+            Self::Decode(_)
+            | Self::BodyIncomplete
+            | Self::UnknownOperation(_)
+            | Self::ContentType(_) => "bad_request",
         }
     }
 
@@ -69,6 +86,11 @@ impl SoapError {
     pub fn fault(&self, request_id: &str) -> (FaultCode, String) {
         match self {
             Self::Decode(e) => (FaultCode::Client, format!("error in msg parsing:\n{e}")),
+            // NuSOAP's parse failure, as for any envelope it could not read.
+            Self::BodyIncomplete => (
+                FaultCode::Client,
+                "error in msg parsing:\nrequest body incomplete".to_owned(),
+            ),
             Self::UnknownOperation(op) => (FaultCode::Client, faults::unknown_operation(op)),
             Self::ContentType(ct) => (
                 FaultCode::Client,
@@ -107,6 +129,11 @@ mod tests {
                 SoapError::BodyTooLarge(2_097_152),
                 FaultCode::Client,
                 "Request body too large (limit 2097152 bytes)",
+            ),
+            (
+                SoapError::BodyIncomplete,
+                FaultCode::Client,
+                "error in msg parsing:\nrequest body incomplete",
             ),
             (
                 SoapError::SecretKey(AuthFailure::new("mismatch")),

@@ -30,7 +30,7 @@ use self::codec::Op;
 use self::error::SoapError;
 use crate::edge::audit::{self, RequestAudit};
 use crate::edge::guard::audit_throttled;
-use crate::edge::{AuthRecord, ClientIp, RequestId, contain};
+use crate::edge::{AuthRecord, ClientIp, RequestId, body, contain};
 use crate::state::AppState;
 
 /// The configuration section whose `[chamilo.guard]` rate keys apply.
@@ -64,12 +64,22 @@ pub async fn endpoint(
                     .is_some_and(|k| k.eq_ignore_ascii_case("wsdl"))
             })
         });
-        return if wants_wsdl {
-            wsdl(&location)
-        } else {
-            description_page(&location)
-        };
+        // Contained like a call (D9): a failure answers fault `Server` naming the request
+        // id, audited, not the framework's plain 500.
+        let operation = if wants_wsdl { "wsdl" } else { "description" };
+        let audit = RequestAudit::new(auth::DIALECT, operation, ip, Some(request_id.clone()));
+        let page = contain::run(&state, &audit, async move {
+            if wants_wsdl {
+                wsdl(&location)
+            } else {
+                description_page(&location)
+            }
+        })
+        .await;
+        return page.unwrap_or_else(|_| fault_response(&SoapError::Internal, &request_id, None));
     }
+    // The request's time starts now: reading the body counts against it.
+    let deadline = contain::Deadline::start(&state);
     let headers = request.headers().clone();
     let diagnostics = state.diagnostics;
     let location = address(&headers, uri.path());
@@ -81,6 +91,7 @@ pub async fn endpoint(
         state,
         ip,
         request_id.clone(),
+        deadline,
         &headers,
         request.into_body(),
         web_root,
@@ -103,6 +114,7 @@ async fn call(
     state: AppState,
     ip: std::net::IpAddr,
     request_id: String,
+    deadline: contain::Deadline,
     headers: &HeaderMap,
     body: Body,
     web_root: String,
@@ -121,17 +133,8 @@ async fn call(
     }
     check_content_type(headers)?;
     let limit = state.config.chamilo.body_limit;
-    if let Some(length) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && length > limit as u64
-    {
-        return Err(SoapError::BodyTooLarge(limit));
-    }
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| SoapError::BodyTooLarge(limit))?;
+    let reading = RequestAudit::new(auth::DIALECT, "-", ip, Some(request_id.clone()));
+    let bytes = body::read_by(&state, &reading, deadline, body, limit).await?;
     let (op, secret_key) = codec::decode(&bytes)?;
     if let Err(failure) = auth::check_key(
         &state,
@@ -166,7 +169,7 @@ async fn call(
         .by(auth::SCHEME, None);
     let write = op.is_write();
     let task_state = state.clone();
-    let result = contain::run(&state, &audit, async move {
+    let result = contain::run_by(&state, &audit, deadline, async move {
         let value = ops::dispatch(&task_state, &op, &web_root).await?;
         Ok::<String, SoapError>(codec::encode(&op, &value))
     })

@@ -22,9 +22,10 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use super::super::auth::RATE_SECTION;
 use super::super::config::{AuthMethod, CookieSecure};
 use super::user_id;
+use crate::edge::audit::RequestAudit;
 use crate::edge::auth::record as audit;
 use crate::edge::guard::audit_throttled;
-use crate::edge::{AuthFailure, AuthRecord, ClientIp, RequestId};
+use crate::edge::{AuthFailure, AuthRecord, ClientIp, RequestId, contain};
 use crate::site_secrets::FORMA_SSO_SECRET;
 use crate::state::AppState;
 
@@ -45,6 +46,10 @@ fn field(query: &PhpArray, name: &str) -> String {
 }
 
 /// `index.php`: the SSO entry, the failure page, or the landing page.
+///
+/// Contained like every handler (D9): a panic or timeout is audited and answers, on a
+/// sign-in, the failure redirect a refused sign-in gets (as a rate limit does); elsewhere
+/// a page saying "Error: internal error (request <id>)." with HTTP 500.
 pub async fn index(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -60,11 +65,58 @@ pub async fn index(
         .strip_suffix(request.uri().path())
         .unwrap_or_default()
         .to_owned();
-    let r = field(&query, "r");
+    let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let sign_in = is_sign_in(&state, &query);
+    let audit = RequestAudit::new("forma", "index.php", ip, request_id.clone());
+    let task_state = state.clone();
+    let failure_mount = mount.clone();
+    let answered = contain::run(&state, &audit, async move {
+        route(&task_state, ip, request, &query, &mount).await
+    })
+    .await;
+    answered.unwrap_or_else(|_| {
+        if sign_in {
+            redirect(&failure_url(&failure_mount), None)
+        } else {
+            let id = request_id.as_deref().unwrap_or("-");
+            let mut page = page(&format!("Error: internal error (request {id})."));
+            *page.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            page
+        }
+    })
+}
+
+/// Whether `index.php` with this query signs someone in (an SSO link or a token).
+fn is_sign_in(state: &AppState, query: &PhpArray) -> bool {
+    is_sso_link(query)
+        || (!is_failure_page(query)
+            && state.config.forma.auth_method == AuthMethod::Token
+            && !field(query, "auth").is_empty())
+}
+
+/// Whether the query asks for Forma's failure page (§5.4).
+fn is_failure_page(query: &PhpArray) -> bool {
+    field(query, "r") == "adm/homepage/show" && field(query, "msg") == "access_failure"
+}
+
+/// Whether the query is an SSO link: `r=adm/homepage/sso`, or no `r` and all three fields.
+fn is_sso_link(query: &PhpArray) -> bool {
+    let r = field(query, "r");
     let link = ["login_user", "time", "token"]
         .iter()
-        .all(|n| !field(&query, n).is_empty());
-    if r == "adm/homepage/sso" || (r.is_empty() && link) {
+        .all(|n| !field(query, n).is_empty());
+    r == "adm/homepage/sso" || (r.is_empty() && link)
+}
+
+/// What `index.php` does with this query (see [`index`]).
+async fn route(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    request: Request,
+    query: &PhpArray,
+    mount: &str,
+) -> Response {
+    if is_sso_link(query) {
         let record = AuthRecord {
             dialect: "forma-sso",
             scheme: "sso_token",
@@ -76,13 +128,13 @@ pub async fn index(
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
-        let secure = cookie_secure(&state, peer, request.headers());
-        return sign_in(&state, &record, &query, &mount, secure).await;
+        let secure = cookie_secure(state, peer, request.headers());
+        return sign_in(state, &record, query, mount, secure).await;
     }
-    if r == "adm/homepage/show" && field(&query, "msg") == "access_failure" {
+    if is_failure_page(query) {
         return page("Sign-in failed");
     }
-    let auth = field(&query, "auth");
+    let auth = field(query, "auth");
     if state.config.forma.auth_method == AuthMethod::Token && !auth.is_empty() {
         let record = AuthRecord {
             dialect: "forma",
@@ -95,10 +147,10 @@ pub async fn index(
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
-        let secure = cookie_secure(&state, peer, request.headers());
-        return token_sign_in(&state, &record, &auth, &mount, secure).await;
+        let secure = cookie_secure(state, peer, request.headers());
+        return token_sign_in(state, &record, &auth, mount, secure).await;
     }
-    landing(&state, request.headers()).await
+    landing(state, request.headers()).await
 }
 
 /// Whether the cookie gets `Secure` (D15): gatehouse serves plain HTTP itself, so `auto`
