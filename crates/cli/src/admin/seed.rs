@@ -43,29 +43,33 @@ pub async fn run(admin: &Admin, args: SeedArgs) -> anyhow::Result<()> {
     // One hash for everyone: hashing a million passwords would take hours (D11).
     let hash = PasswordPolicy::default().hash(&args.password)?;
     let store = &admin.store;
-    let users = store
-        .seed_users(&args.prefix, args.users, Some(hash))
-        .await?;
-    let external_ids = store
-        .seed_external_ids(&args.prefix, args.users, SEED_ID)
-        .await?;
     let course_prefix = args.prefix.to_ascii_uppercase();
-    let created_courses = store.seed_courses(&course_prefix, courses).await?;
-    let enrolments = store
-        .seed_enrolments(
-            &args.prefix,
-            args.users,
-            &course_prefix,
-            courses,
-            args.enrolments,
-        )
+    let operation = format!(
+        "seed users={} courses={courses} enrolments={}",
+        args.users, args.enrolments
+    );
+    let (users, external_ids, created_courses, enrolments) = admin
+        .audited(operation, async {
+            let users = store
+                .seed_users(&args.prefix, args.users, Some(hash))
+                .await?;
+            let external_ids = store
+                .seed_external_ids(&args.prefix, args.users, SEED_ID)
+                .await?;
+            let created_courses = store.seed_courses(&course_prefix, courses).await?;
+            let enrolments = store
+                .seed_enrolments(
+                    &args.prefix,
+                    args.users,
+                    &course_prefix,
+                    courses,
+                    args.enrolments,
+                )
+                .await?;
+            Ok((users, external_ids, created_courses, enrolments))
+        })
         .await?;
     let seconds = started.elapsed().as_secs_f64();
-    admin
-        .audited(format!(
-            "seed users={users} courses={created_courses} enrolments={enrolments}"
-        ))
-        .await;
     admin.out.done(
         &format!(
             "seeded {users} users, {external_ids} external ids, {created_courses} courses and \
