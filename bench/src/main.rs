@@ -104,6 +104,7 @@ fn main_pinned(args: Args) -> anyhow::Result<ExitCode> {
     options.duration = Duration::from_secs_f64(args.duration);
     options.connections = args.connections;
     options.scenario = args.scenario;
+    let postgres = args.database_url.is_some();
     options.server.database_url = args.database_url;
     options.server.pin = !args.no_pin;
     options.scale_users = args.scale_users;
@@ -118,8 +119,11 @@ fn main_pinned(args: Args) -> anyhow::Result<ExitCode> {
     print!("{table}");
     if let Some(path) = args.write_results {
         let document = std::fs::read_to_string(&path).unwrap_or_default();
-        std::fs::write(&path, report::rewrite_section(&document, &table))
-            .with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(
+            &path,
+            report::rewrite_section(&document, report::markers(postgres), &table),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("gatehouse-bench: table written to {}", path.display());
     }
     Ok(if report.errors() == 0 {
