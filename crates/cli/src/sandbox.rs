@@ -137,11 +137,14 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         state.store.clone(),
         state.config.audit_retention_days,
     );
+    let audit = state.audit.clone();
     let mut listeners = vec![(listener, gatehouse_server::app(state.clone()))];
     if let Some(router) = gatehouse_server::dialect_app(state, "wildix") {
         listeners.push((wildix_listener, router));
     }
     let result = gatehouse_server::serve(listeners, runtime::shutdown_signal()).await;
+    // Every request has finished: store the successful authentications still batched.
+    audit.flush().await;
     drop(temp);
     result?;
     Ok(())

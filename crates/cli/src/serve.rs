@@ -98,6 +98,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Audit retention: purge now and hourly (`audit_retention_days`, 0 = keep for ever).
     let _retention =
         gatehouse_server::ops::retention::spawn(state.store.clone(), config.audit_retention_days);
-    gatehouse_server::serve(served, runtime::shutdown_signal()).await?;
+    let result = gatehouse_server::serve(served, runtime::shutdown_signal()).await;
+    // Every request has finished: store the successful authentications still batched.
+    state.audit.flush().await;
+    result?;
     Ok(())
 }

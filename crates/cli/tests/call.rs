@@ -130,7 +130,10 @@ async fn fifty_tasks_sharing_one_corebos_client_log_in_once() {
         assert!(task.await.expect("task ran").expect("listtypes") > 0);
     }
     assert_eq!(crm.login_count(), 1);
-    // The server's own record agrees: one coreBOS login in its audit trail.
+    // The server's own record agrees: one coreBOS login in its audit trail (stopped first:
+    // successful logins are stored in batches, all of them by a graceful shutdown).
+    let mut sb = sb;
+    assert!(sb.stop().await.expect("sandbox stops").success());
     let (code, stdout, stderr) = run_gatehouse(
         bin(),
         data.path(),

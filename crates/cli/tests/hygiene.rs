@@ -171,6 +171,10 @@ async fn no_secret_reaches_the_logs_or_the_audit_trail_even_at_debug_level() {
     secrets_of(&sb.credentials, "", &mut secrets);
     secrets.extend(issued);
     assert!(secrets.len() >= 8, "{secrets:?}");
+    // Stopped first: successful authentications are stored in batches, all of them by a
+    // graceful shutdown.
+    let mut sb = sb;
+    assert!(sb.stop().await.unwrap().success());
     let (code, audit, stderr) = run_gatehouse(
         bin(),
         data.path(),

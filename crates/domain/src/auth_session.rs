@@ -67,6 +67,27 @@ pub struct SessionLimits {
     pub created_since: DateTime<Utc>,
 }
 
+/// The longest a resumed session's `last_seen_at` may lag behind its last use: a resume
+/// within this long of the stored `last_seen_at` reads and writes nothing (see
+/// [`SessionLimits::needs_touch`]).
+pub const SESSION_TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(1);
+
+impl SessionLimits {
+    /// Whether resuming at `now` a live session last marked used at `last_seen_at` must
+    /// store `now` as its new `last_seen_at`.
+    ///
+    /// Marking every use would put a write on every call of a session (coreBOS marks each
+    /// operation), so the mark is refreshed only once it is older than
+    /// [`SESSION_TOUCH_INTERVAL`] or than 1/100 of the idle timeout, whichever is shorter
+    /// (short idle timeouts keep their precision). The cost: the idle timeout counts from a
+    /// mark at most that much older than the last use, so a session may end that much
+    /// early (at most 1 s for serve's 7200 s default), never late.
+    pub fn needs_touch(&self, last_seen_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        let interval = SESSION_TOUCH_INTERVAL.min((now - self.idle_since) / 100);
+        now - last_seen_at >= interval
+    }
+}
+
 /// How many challenges one user may have outstanding; issuing more drops the oldest, so a
 /// caller looping on `getchallenge` cannot grow the table without bound.
 pub const MAX_OUTSTANDING_CHALLENGES: i64 = 256;
@@ -101,8 +122,10 @@ pub trait Sessions: Send + Sync {
         user: UserId,
         now: DateTime<Utc>,
     ) -> DomainResult<Session>;
-    /// Resumes a session within `limits` and marks it used at `now`; `None` when it is
-    /// unknown, of another kind, idle too long or too old (a dead one is deleted).
+    /// Resumes a session within `limits` and marks it used at `now` when its mark is due
+    /// ([`SessionLimits::needs_touch`]; otherwise nothing is written and the session comes
+    /// back with its stored `last_seen_at`); `None` when it is unknown, of another kind,
+    /// idle too long or too old (a dead one is deleted).
     async fn resume_session(
         &self,
         kind: SessionKind,
@@ -121,4 +144,36 @@ pub trait Sessions: Send + Sync {
         limits: SessionLimits,
         now: DateTime<Utc>,
     ) -> DomainResult<u64>;
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    fn limits(now: DateTime<Utc>, idle_seconds: i64) -> SessionLimits {
+        SessionLimits {
+            idle_since: now - Duration::seconds(idle_seconds),
+            created_since: now - Duration::days(1),
+        }
+    }
+
+    #[test]
+    fn a_mark_is_refreshed_once_it_is_a_second_old() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let l = limits(now, 7200);
+        assert!(!l.needs_touch(now, now));
+        assert!(!l.needs_touch(now - Duration::milliseconds(999), now));
+        assert!(l.needs_touch(now - Duration::seconds(1), now));
+        assert!(l.needs_touch(now - Duration::seconds(3000), now));
+    }
+
+    #[test]
+    fn short_idle_timeouts_refresh_the_mark_sooner() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let l = limits(now, 10);
+        assert!(!l.needs_touch(now - Duration::milliseconds(99), now));
+        assert!(l.needs_touch(now - Duration::milliseconds(100), now));
+    }
 }

@@ -29,7 +29,8 @@ mod user;
 pub use attributes::{EntityKind, EntityRef, ExternalId, ExtraValue};
 pub use audit::{AuditEvent, AuditQuery, Outcome, StoredAuditEvent};
 pub use auth_session::{
-    Challenge, MAX_OUTSTANDING_CHALLENGES, Session, SessionKind, SessionLimits, Sessions,
+    Challenge, MAX_OUTSTANDING_CHALLENGES, SESSION_TOUCH_INTERVAL, Session, SessionKind,
+    SessionLimits, Sessions,
 };
 pub use course::{
     Course, CoursePatch, CourseVisibility, Enrolment, EnrolmentRole, EnrolmentStatus, NewCourse,

@@ -264,6 +264,9 @@ pub trait SiteSecrets: Send + Sync {
 pub trait Audit: Send + Sync {
     /// Records one event.
     async fn record(&self, event: AuditEvent) -> DomainResult<()>;
+    /// Records `events` in order, all or none, in one transaction: what the server's audit
+    /// writer uses to store events it batched off the request path.
+    async fn record_batch(&self, events: Vec<AuditEvent>) -> DomainResult<()>;
     /// Reads events, newest first.
     async fn audit_events(&self, query: AuditQuery) -> DomainResult<Vec<StoredAuditEvent>>;
     /// Deletes events older than `before`; returns how many.

@@ -7,13 +7,16 @@ use gatehouse_domain::{DomainError, PasswordPolicy, Secret, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Config;
-use crate::edge::{DiagnosticsMode, Guard, IpResolver, PasswordPool};
+use crate::edge::{AuditWriter, DiagnosticsMode, Guard, IpResolver, PasswordPool};
 
 /// Shared state of one gatehouse instance; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     /// The store behind every port.
     pub store: Arc<dyn Store>,
+    /// Records authentication decisions; successes are batched off the request path
+    /// (see [`crate::edge::audit_writer`]).
+    pub audit: AuditWriter,
     /// The configuration in force.
     pub config: Arc<Config>,
     /// The client-IP resolver built from `trusted_proxies`.
@@ -59,7 +62,8 @@ impl Clock {
 
 impl AppState {
     /// State for `config` over `store`, with diagnostics as `serve` has them
-    /// (redacted when `diagnostics = true`, else off).
+    /// (redacted when `diagnostics = true`, else off). Starts the audit writer's task, so it
+    /// must be called inside a Tokio runtime.
     pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
         let diagnostics = if config.diagnostics {
             DiagnosticsMode::Redacted
@@ -68,6 +72,7 @@ impl AppState {
         };
         Self {
             guard: Guard::new(&config.guard, &config.rate_overrides(), store.clone()),
+            audit: AuditWriter::spawn(store.clone()),
             store,
             ip_resolver: IpResolver::new(config.trusted_proxies.clone()),
             request_timeout: (config.request_timeout > 0)

@@ -483,7 +483,6 @@ async fn logins_and_refused_sessions_leave_audit_events() {
         .await;
     let events = crm
         .app
-        .store()
         .audit_events(gatehouse_domain::AuditQuery::default())
         .await
         .unwrap();

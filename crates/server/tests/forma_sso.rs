@@ -193,7 +193,6 @@ async fn the_audit_trail_says_which_variant_of_the_formula_matched() {
     get(&lms, &sso_path("Erin", &time, &token)).await;
     let events = lms
         .app
-        .store()
         .audit_events(gatehouse_domain::AuditQuery::default())
         .await
         .unwrap();

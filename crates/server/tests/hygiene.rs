@@ -386,11 +386,7 @@ async fn a_request_over_the_timeout_gets_its_dialects_internal_error_and_an_audi
         text.contains(&format!("Internal error (request {id})")),
         "{text}"
     );
-    let events = app
-        .store()
-        .audit_events(AuditQuery::default())
-        .await
-        .unwrap();
+    let events = app.audit_events(AuditQuery::default()).await.unwrap();
     let timeout = events
         .iter()
         .find(|e| e.event.request_id.as_deref() == Some(id.as_str()) && e.event.reason == "timeout")
@@ -483,11 +479,7 @@ async fn a_panic_becomes_an_answer_and_an_audit_event_never_a_dropped_connection
         .await
         .unwrap();
     assert_eq!(text, "panic");
-    let events = app
-        .store()
-        .audit_events(AuditQuery::default())
-        .await
-        .unwrap();
+    let events = app.audit_events(AuditQuery::default()).await.unwrap();
     let event = &events[0].event;
     assert_eq!(
         (

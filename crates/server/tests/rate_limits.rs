@@ -32,16 +32,15 @@ fn retry_after(headers: &http::HeaderMap) -> Option<&str> {
 }
 
 async fn rate_limited_events(app: &TestApp) -> usize {
-    app.store()
-        .audit_events(AuditQuery {
-            outcome: Some(Outcome::RateLimited),
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap()
-        .iter()
-        .filter(|e| e.event.reason == "rate_limited")
-        .count()
+    app.audit_events(AuditQuery {
+        outcome: Some(Outcome::RateLimited),
+        ..AuditQuery::default()
+    })
+    .await
+    .unwrap()
+    .iter()
+    .filter(|e| e.event.reason == "rate_limited")
+    .count()
 }
 
 #[tokio::test]

@@ -12,6 +12,53 @@ use crate::rows::{get, time, to_micros, to_micros_opt, unreadable};
 /// How many audit rows one purge statement deletes at most.
 pub const PURGE_BATCH: i64 = 1000;
 
+/// How many events one multi-row INSERT carries at most (10 parameters each, far below the
+/// bind-parameter limits of SQLite and PostgreSQL); longer batches use several statements
+/// in the same transaction.
+pub const INSERT_ROWS: usize = 256;
+
+/// The columns of an inserted event, in bind order.
+const COLUMNS: &str = "INSERT INTO audit_events (at, request_id, dialect, scheme, operation, \
+                       principal, principal_folded, ip, outcome, reason) VALUES ";
+
+/// `INSERT ... VALUES ($1..$10), ($11..$20), ...` for `rows` events.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(COLUMNS);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..10 {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * 10 + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Binds one event's ten values to `query`, in [`COLUMNS`] order.
+fn bind_event<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    event: AuditEvent,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let folded = event.principal.as_deref().map(fold);
+    query
+        .bind(to_micros(event.at))
+        .bind(event.request_id)
+        .bind(event.dialect)
+        .bind(event.scheme)
+        .bind(event.operation)
+        .bind(event.principal)
+        .bind(folded)
+        .bind(event.ip.map(|ip| ip.to_string()))
+        .bind(event.outcome.as_str())
+        .bind(event.reason)
+}
+
 fn event_from_row(row: &AnyRow) -> DomainResult<StoredAuditEvent> {
     let outcome: String = get(row, "outcome")?;
     let ip: Option<String> = get(row, "ip")?;
@@ -41,24 +88,31 @@ fn fold(principal: &str) -> String {
 #[async_trait]
 impl Audit for SqlStore {
     async fn record(&self, event: AuditEvent) -> DomainResult<()> {
-        sqlx::query(
-            "INSERT INTO audit_events (at, request_id, dialect, scheme, operation, principal, \
-             principal_folded, ip, outcome, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(to_micros(event.at))
-        .bind(event.request_id)
-        .bind(event.dialect)
-        .bind(event.scheme)
-        .bind(event.operation)
-        .bind(event.principal.clone())
-        .bind(event.principal.as_deref().map(fold))
-        .bind(event.ip.map(|ip| ip.to_string()))
-        .bind(event.outcome.as_str())
-        .bind(event.reason)
-        .execute(&mut *self.write_conn().await?)
-        .await
-        .map_err(db)?;
+        bind_event(sqlx::query(&insert_sql(1)), event)
+            .execute(&mut *self.write_conn().await?)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Multi-row INSERTs of up to [`INSERT_ROWS`] events each, in one write transaction, so
+    /// a batch costs the single writer one commit whatever its length.
+    async fn record_batch(&self, events: Vec<AuditEvent>) -> DomainResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write_tx().await?;
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let chunk: Vec<AuditEvent> = events.by_ref().take(INSERT_ROWS).collect();
+            let sql = insert_sql(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for event in chunk {
+                query = bind_event(query, event);
+            }
+            query.execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 

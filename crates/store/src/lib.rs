@@ -55,7 +55,7 @@ mod store;
 mod transfer;
 mod users;
 
-pub use audit::PURGE_BATCH;
+pub use audit::{INSERT_ROWS as AUDIT_INSERT_ROWS, PURGE_BATCH};
 pub use crypto::MasterKey;
 pub use error::StoreError;
 pub use migrate::Migrated;

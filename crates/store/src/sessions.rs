@@ -144,6 +144,28 @@ impl Sessions for SqlStore {
         now: DateTime<Utc>,
     ) -> DomainResult<Option<Session>> {
         let hash = lookup_hash(secret.expose());
+        // Read first, on the reader pool: most calls of a live session find its mark fresh
+        // (`SessionLimits::needs_touch`) and need no write at all.
+        let found = sqlx::query(
+            "SELECT kind, user_id, created_at, last_seen_at FROM sessions \
+             WHERE id_hash = $1 AND kind = $2",
+        )
+        .bind(&hash)
+        .bind(kind.as_str())
+        .fetch_optional(&mut *self.reader().await?)
+        .await
+        .map_err(db)?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let session = session_from_row(&found)?;
+        let alive =
+            session.last_seen_at > limits.idle_since && session.created_at > limits.created_since;
+        if alive && !limits.needs_touch(session.last_seen_at, now) {
+            return Ok(Some(session));
+        }
+        // Due for a new mark, or dead: the guarded UPDATE decides (another instance may have
+        // marked or closed it meanwhile).
         let row = sqlx::query(
             "UPDATE sessions SET last_seen_at = $1 \
              WHERE id_hash = $2 AND kind = $3 AND last_seen_at > $4 AND created_at > $5 \

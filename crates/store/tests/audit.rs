@@ -183,3 +183,48 @@ async fn purging_a_backlog_larger_than_one_batch_removes_all_of_it() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_batch_longer_than_one_insert_is_stored_whole_and_in_order() {
+    for t in stores().await {
+        let s = &t.store;
+        s.record_batch(Vec::new()).await.unwrap();
+        let count = gatehouse_store::AUDIT_INSERT_ROWS + 44;
+        let batch: Vec<AuditEvent> = (0..count as i64)
+            .map(|i| {
+                let mut e = event(1_000 + i, Some(&format!("User{i}")), Outcome::Success);
+                if i % 3 == 0 {
+                    e.principal = None;
+                    e.ip = None;
+                    e.request_id = None;
+                }
+                e
+            })
+            .collect();
+        s.record_batch(batch.clone()).await.unwrap();
+        let mut events = s.audit_events(AuditQuery::default()).await.unwrap();
+        events.reverse();
+        assert_eq!(events.len(), count, "{}", t.label);
+        let stored: Vec<AuditEvent> = events.iter().map(|e| e.event.clone()).collect();
+        assert_eq!(stored, batch, "{}", t.label);
+        assert!(
+            events.windows(2).all(|w| w[0].id < w[1].id),
+            "{}: ids follow the batch's order",
+            t.label
+        );
+        let alice = s
+            .audit_events(AuditQuery {
+                principal: Some("user7".into()),
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            alice.len(),
+            1,
+            "{}: the folded principal is stored",
+            t.label
+        );
+        t.finish().await;
+    }
+}

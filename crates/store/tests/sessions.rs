@@ -252,3 +252,56 @@ async fn purging_drops_dead_sessions_and_expired_challenges_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn uses_within_the_touch_interval_write_nothing_and_idle_expiry_still_ends_a_session() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        // Whole seconds: the store keeps microseconds.
+        let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+        let sid = Secret::new("touch-session");
+        s.open_session(SessionKind::Webservice, &sid, ann.id, start)
+            .await
+            .unwrap();
+        let resume = |at: chrono::DateTime<Utc>| {
+            s.resume_session(SessionKind::Webservice, &sid, limits_at(at, 60, 3600), at)
+        };
+        // Within the interval (the smaller of 1 s and idle/100 = 0.6 s): the stored mark stays.
+        let soon = start + Duration::milliseconds(500);
+        let session = resume(soon).await.unwrap().expect("live");
+        assert_eq!(session.last_seen_at, start, "{}: no write", t.label);
+        assert_eq!(
+            resume(soon).await.unwrap().unwrap().last_seen_at,
+            start,
+            "{}: still no write",
+            t.label
+        );
+        // Past the interval: marked.
+        let later = start + Duration::seconds(30);
+        assert_eq!(
+            resume(later).await.unwrap().unwrap().last_seen_at,
+            later,
+            "{}: marked",
+            t.label
+        );
+        // Sliding: alive 59 s after the last mark, dead 60 s after it, and gone for good.
+        let within = later + Duration::seconds(59);
+        assert!(resume(within).await.unwrap().is_some(), "{}", t.label);
+        let idle = within + Duration::seconds(61);
+        assert!(resume(idle).await.unwrap().is_none(), "{}", t.label);
+        assert!(
+            s.resume_session(
+                SessionKind::Webservice,
+                &sid,
+                limits_at(idle, 6000, 36000),
+                idle
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{}: deleted",
+            t.label
+        );
+    }
+}

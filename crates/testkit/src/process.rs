@@ -107,6 +107,19 @@ impl Sandbox {
         self.child.kill().await.map_err(Into::into)
     }
 
+    /// Stops the sandbox with SIGTERM and waits (up to 20 s) for it to exit: a graceful
+    /// shutdown, after which every audit event it batched is stored.
+    pub async fn stop(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        if let Some(pid) = self.child.id() {
+            Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status()
+                .await?;
+        }
+        self.wait_exit(Duration::from_secs(20)).await
+    }
+
     /// Waits up to `timeout` for the process to exit by itself (after a signal).
     pub async fn wait_exit(
         &mut self,

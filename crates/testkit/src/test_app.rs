@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use gatehouse_domain::{NewUser, PasswordPolicy, Store, User, Username};
+use gatehouse_domain::{
+    AuditQuery, DomainResult, NewUser, PasswordPolicy, Store, StoredAuditEvent, User, Username,
+};
 use gatehouse_server::config::Config;
 use gatehouse_server::{AppState, app};
 use gatehouse_store::{MasterKey, SqlStore, StoreOptions};
@@ -74,6 +76,14 @@ impl TestApp {
     /// The store behind the app.
     pub fn store(&self) -> &dyn Store {
         self.state.store.as_ref()
+    }
+
+    /// The audit trail as `query` selects it, once every event recorded so far is stored:
+    /// successful authentications are batched off the request path
+    /// (`gatehouse_server::edge::audit_writer`), so reading the store directly could race them.
+    pub async fn audit_events(&self, query: AuditQuery) -> DomainResult<Vec<StoredAuditEvent>> {
+        self.state.audit.flush().await;
+        self.store().audit_events(query).await
     }
 
     /// Adds an active user with this name and password `password` (hashed with the test policy).

@@ -198,7 +198,6 @@ async fn every_decision_is_audited_with_its_reason() {
     let key = api_key(&app, "ann", "pw-ann").await;
     call(&app, "ann", &key, "user_profile", &[]).await;
     let events = app
-        .store()
         .audit_events(AuditQuery {
             limit: 100,
             ..AuditQuery::default()

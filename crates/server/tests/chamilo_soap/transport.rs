@@ -88,7 +88,6 @@ async fn a_wrong_key_gets_fault_1_byte_for_byte_with_http_500_and_a_diagnostic()
         "{diagnostic}"
     );
     let events = app
-        .store()
         .audit_events(gatehouse_domain::AuditQuery::default())
         .await
         .unwrap();
@@ -357,7 +356,6 @@ async fn repeated_wrong_keys_lock_the_ip_and_then_even_the_right_key_gets_fault_
             .contains("locked_until=")
     );
     let events = app
-        .store()
         .audit_events(gatehouse_domain::AuditQuery::default())
         .await
         .unwrap();

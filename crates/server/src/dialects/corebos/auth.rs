@@ -283,7 +283,10 @@ pub async fn login(
     state.guard.success(username).await;
     let principal = principal_of(&user, "challenge");
     let reply = open_session(state, &user).await?;
-    crate::edge::auth::record(state.store.as_ref(), record.success(&principal)).await;
+    state
+        .audit
+        .record_decision(record.success(&principal))
+        .await;
     Ok(reply)
 }
 
@@ -528,11 +531,10 @@ pub async fn extend_session(
         return Err(Refusal::new(CorebosError::NoWebSession).with_failure(failure));
     };
     let reply = open_session(state, &user).await?;
-    crate::edge::auth::record(
-        state.store.as_ref(),
-        record.success(&principal_of(&user, "web_session")),
-    )
-    .await;
+    state
+        .audit
+        .record_decision(record.success(&principal_of(&user, "web_session")))
+        .await;
     Ok(reply)
 }
 

@@ -131,7 +131,10 @@ pub async fn check(
             if let Some(name) = &claimed {
                 state.guard.success(name).await;
             }
-            audit(store, record.success(&principal)).await;
+            state
+                .audit
+                .record_decision(record.success(&principal))
+                .await;
             // Per credential once it is known good (off by default, D10): the site key or
             // shared code, or a token's user.
             let key = match principal.username() {
@@ -403,7 +406,10 @@ pub async fn authenticate(
         credential: None,
     };
     state.guard.success(name).await;
-    audit(store, record.success(&principal)).await;
+    state
+        .audit
+        .record_decision(record.success(&principal))
+        .await;
     Ok(map([
         ("success", true.into()),
         ("message", "You are authenticated.".into()),

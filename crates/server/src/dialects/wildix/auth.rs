@@ -32,7 +32,10 @@ pub async fn authenticate(
     };
     match outcome {
         Ok(principal) => {
-            crate::edge::auth::record(state.store.as_ref(), record.success(&principal)).await;
+            state
+                .audit
+                .record_decision(record.success(&principal))
+                .await;
             // Per application (or Basic user) once it is known good (off by default, D10).
             let key = match (principal.credential, principal.username()) {
                 (Some(app), _) => format!("app:{}", app.0),

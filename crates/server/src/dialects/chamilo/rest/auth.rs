@@ -146,7 +146,7 @@ pub async fn authenticate(
         .map_err(|e| internal(&e, audit))?
         .ok_or_else(|| internal(&DomainError::Internal("no api key issued".into()), audit))?;
     let principal = principal_for(&user, None);
-    record(state.store.as_ref(), audit.success(&principal)).await;
+    state.audit.record_decision(audit.success(&principal)).await;
     Ok((user, key))
 }
 
@@ -205,7 +205,7 @@ pub async fn verify_key(
         return Err(refuse(state, audit, RestError::InvalidApiKey, invalid(reason)).await);
     }
     let principal = principal_for(&user, Some(credential.id));
-    record(state.store.as_ref(), audit.success(&principal)).await;
+    state.audit.record_decision(audit.success(&principal)).await;
     // Per key, once it is known good (off by default, D10).
     let key = format!("api_key:{}", credential.id.0);
     if let Err(throttled) = state.guard.throttle_credential(RATE_SECTION, &key) {

@@ -14,7 +14,6 @@ use std::net::IpAddr;
 use gatehouse_domain::Principal;
 use gatehouse_schemes::chamilo::{KeyMode, verify_soap_key};
 
-use crate::edge::auth::record;
 use crate::edge::{AuthFailure, AuthRecord};
 use crate::site_secrets::CHAMILO_SECURITY_KEY;
 use crate::state::AppState;
@@ -53,7 +52,7 @@ pub async fn check_key(
         Ok(principal) => audit.success(principal),
         Err(failure) => audit.failure(failure),
     };
-    record(state.store.as_ref(), event).await;
+    state.audit.record_decision(event).await;
     decision
 }
 

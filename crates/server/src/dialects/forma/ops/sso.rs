@@ -207,7 +207,7 @@ async fn sign_in(
             let mut event = record.success(&principal);
             // D15: the audit event says which variant of the formula matched.
             event.reason = format!("ok:{variant}");
-            audit(state.store.as_ref(), event).await;
+            state.audit.record_decision(event).await;
             web_session_redirect(state, &user, mount, secure).await
         }
         Err(mut failure) => {
@@ -333,7 +333,10 @@ async fn token_sign_in(
                 scheme: "token",
                 credential: None,
             };
-            audit(store, record.success(&principal)).await;
+            state
+                .audit
+                .record_decision(record.success(&principal))
+                .await;
             web_session_redirect(state, &user, mount, secure).await
         }
         None => {
