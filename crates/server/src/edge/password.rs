@@ -4,17 +4,31 @@
 //! hashes at once and lets at most `queue` more wait; past that it refuses at once with
 //! [`PasswordPoolError::Busy`], which each dialect answers with its own error, so a flood of
 //! logins cannot slow key-checked requests (issue #8).
+//!
+//! The hashes run on threads of the pool's own, started at the lowest useful OS priority
+//! ([`HASHING_NICE`]): when the cores are busy, the scheduler hands most of them to the
+//! async workers serving key-checked requests, and hashing takes what is left; on an idle
+//! machine hashing runs at full speed. Tokio's blocking threads are not used because they
+//! are shared with other blocking work and a thread's priority, once lowered, cannot be
+//! raised again without privileges.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use gatehouse_domain::{DomainError, PasswordCheck, PasswordHash, User, UserId};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::state::AppState;
 
 /// The `Retry-After` of a refusal for a full queue, in seconds: a hash takes tens of
 /// milliseconds, so the queue drains within a second.
 pub const BUSY_RETRY_AFTER: u64 = 1;
+
+/// The nice value of the hashing threads (Linux; 0 is normal, 19 the lowest). At 10 a busy
+/// hashing thread gets about a tenth of a core that async workers also want (CFS weights
+/// 110 against 1024), so a login flood costs key-checked requests about a tenth of their
+/// throughput instead of half, and logins still progress.
+pub const HASHING_NICE: i32 = 10;
 
 /// Why password work was not done.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -27,20 +41,37 @@ pub enum PasswordPoolError {
     Failed,
 }
 
-/// A bounded pool for CPU-heavy password work.
+/// One piece of password work, run on a pool thread.
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// A bounded pool for CPU-heavy password work, on low-priority threads of its own.
 #[derive(Debug, Clone)]
 pub struct PasswordPool {
-    running: Arc<Semaphore>,
     admitted: Arc<Semaphore>,
+    jobs: std_mpsc::Sender<Job>,
 }
 
 impl PasswordPool {
-    /// A pool of `workers` concurrent hashes with room for `queue` waiting ones.
+    /// A pool of `workers` hashing threads with room for `queue` waiting jobs. The threads
+    /// end when the last clone of the pool is dropped.
     pub fn new(workers: usize, queue: usize) -> Self {
         let workers = workers.max(1);
+        let (jobs, receiver) = std_mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for n in 0..workers {
+            let receiver = receiver.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("gatehouse-password-{n}"))
+                .spawn(move || work_on(&receiver));
+            if let Err(error) = spawned {
+                // Fewer threads only means slower hashing; with none, every job is
+                // refused as `Failed` (its channel has no receiver left).
+                tracing::warn!(%error, "password hashing thread not started");
+            }
+        }
         Self {
-            running: Arc::new(Semaphore::new(workers)),
             admitted: Arc::new(Semaphore::new(workers + queue)),
+            jobs,
         }
     }
 
@@ -51,25 +82,63 @@ impl PasswordPool {
     }
 
     /// Runs `work` on the pool, or refuses at once if the queue is full.
+    ///
+    /// The job keeps its place until it has run, even if the caller stops waiting (a
+    /// request timeout): the work it started still occupies a thread.
     pub async fn run<T, F>(&self, work: F) -> Result<T, PasswordPoolError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let _admitted = self
+        let admitted = self
             .admitted
             .clone()
             .try_acquire_owned()
             .map_err(|_| PasswordPoolError::Busy)?;
-        let _running = self
-            .running
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| PasswordPoolError::Failed)?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|_| PasswordPoolError::Failed)
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            drop(admitted);
+            let _ = done.send(outcome.ok());
+        });
+        self.jobs.send(job).map_err(|_| PasswordPoolError::Failed)?;
+        result.await.ok().flatten().ok_or(PasswordPoolError::Failed)
+    }
+}
+
+/// A pool thread: lowers its own priority, then runs jobs until the pool is dropped.
+fn work_on(receiver: &Mutex<std_mpsc::Receiver<Job>>) {
+    lower_this_threads_priority();
+    loop {
+        let job = match receiver.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
+    }
+}
+
+/// Lowers the calling thread's priority to nice [`HASHING_NICE`] unless it already runs
+/// lower (Linux: `setpriority` on a thread id changes that thread only). Lowering needs no
+/// privilege; a failure is logged and the thread keeps the priority it was started with.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let this_thread = Some(rustix::thread::gettid());
+        let lowered = getpriority_process(this_thread).and_then(|nice| {
+            if nice < HASHING_NICE {
+                setpriority_process(this_thread, HASHING_NICE)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(error) = lowered {
+            tracing::debug!(%error, "password hashing thread keeps its priority");
+        }
     }
 }
 
@@ -209,5 +278,20 @@ mod tests {
         let pool = PasswordPool::new(1, 1);
         let result: Result<(), _> = pool.run(|| panic!("boom")).await;
         assert_eq!(result, Err(PasswordPoolError::Failed));
+        // The one thread survived the panic and takes the next job.
+        assert_eq!(pool.run(|| 7).await, Ok(7));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_runs_at_the_lowered_priority_and_the_caller_keeps_its_own() {
+        let nice_of_this_thread =
+            || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+        let caller = nice_of_this_thread().unwrap();
+        let pool = PasswordPool::new(1, 1);
+        let on_pool = pool.run(nice_of_this_thread).await.unwrap().unwrap();
+        // Lowered to HASHING_NICE, never raised above what the process already runs at.
+        assert_eq!(on_pool, caller.max(HASHING_NICE));
+        assert_eq!(nice_of_this_thread().unwrap(), caller);
     }
 }
