@@ -12,5 +12,8 @@ id=$(curl -fsS -D - -o /dev/null -H 'X-Request-Id: interop-42' "$base/healthz" |
 code=$(curl -sS -o /dev/null -w '%{http_code}' "$base/nope")
 [ "$code" = 404 ] || { echo "unknown path answered $code"; exit 1; }
 
-curl -fsS "$base/metrics" | grep -q 'gatehouse_requests_total{dialect="ops",outcome="ok"}' \
+# Read whole first: `grep -q` stops at the first match, and curl writing into the closed
+# pipe would fail the pipeline under pipefail.
+metrics=$(curl -fsS "$base/metrics")
+grep -q 'gatehouse_requests_total{dialect="ops",outcome="ok"}' <<<"$metrics" \
   || { echo "metrics lack the ops counter"; exit 1; }
