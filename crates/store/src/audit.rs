@@ -8,21 +8,40 @@ use sqlx::any::AnyRow;
 use crate::SqlStore;
 use crate::error::{corrupt, db};
 use crate::rows::{get, time, to_micros, to_micros_opt, unreadable};
+use crate::store::Engine;
 
 /// How many audit rows one purge statement deletes at most.
 pub const PURGE_BATCH: i64 = 1000;
 
-/// How many events one multi-row INSERT carries at most (10 parameters each, far below the
+/// How many events the largest multi-row INSERT carries (10 parameters each, far below the
 /// bind-parameter limits of SQLite and PostgreSQL); longer batches use several statements
 /// in the same transaction.
-pub const INSERT_ROWS: usize = 256;
+pub const INSERT_ROWS: usize = 32;
 
 /// The columns of an inserted event, in bind order.
 const COLUMNS: &str = "INSERT INTO audit_events (at, request_id, dialect, scheme, operation, \
                        principal, principal_folded, ip, outcome, reason) VALUES ";
 
-/// `INSERT ... VALUES ($1..$10), ($11..$20), ...` for `rows` events.
-fn insert_sql(rows: usize) -> String {
+/// How many rows the next INSERT of a batch carries when `left` events remain: the largest
+/// power of two up to [`INSERT_ROWS`]. A batch of any length is then written with at most
+/// six distinct statements, which each connection prepares once and keeps in its statement
+/// cache; a fresh statement per batch length would be parsed again for nearly every batch
+/// and would push the store's other statements out of that cache.
+fn next_chunk(left: usize) -> usize {
+    let mut rows = INSERT_ROWS;
+    while rows > left {
+        rows /= 2;
+    }
+    rows
+}
+
+/// `INSERT ... VALUES (…), (…), ...` for `rows` events.
+///
+/// On SQLite the placeholders are anonymous `?`: SQLite looks a numbered `$n` up by name,
+/// once in the parser and once more for every bound value, by walking a list of all the
+/// statement's names, so binding a 320-parameter statement with `$n` costs 320² steps (it
+/// was the largest single cost of the server under load). PostgreSQL only takes `$n`.
+fn insert_sql(engine: Engine, rows: usize) -> String {
     let mut sql = String::from(COLUMNS);
     for row in 0..rows {
         if row > 0 {
@@ -33,7 +52,10 @@ fn insert_sql(rows: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", row * 10 + column + 1));
+            match engine {
+                Engine::Sqlite => sql.push('?'),
+                Engine::Postgres => sql.push_str(&format!("${}", row * 10 + column + 1)),
+            }
         }
         sql.push(')');
     }
@@ -88,15 +110,15 @@ fn fold(principal: &str) -> String {
 #[async_trait]
 impl Audit for SqlStore {
     async fn record(&self, event: AuditEvent) -> DomainResult<()> {
-        bind_event(sqlx::query(&insert_sql(1)), event)
+        bind_event(sqlx::query(&insert_sql(self.engine, 1)), event)
             .execute(&mut *self.write_conn().await?)
             .await
             .map_err(db)?;
         Ok(())
     }
 
-    /// Multi-row INSERTs of up to [`INSERT_ROWS`] events each, in one write transaction, so
-    /// a batch costs the single writer one commit whatever its length.
+    /// Multi-row INSERTs of up to [`INSERT_ROWS`] events each (see [`next_chunk`]), in one
+    /// write transaction, so a batch costs the single writer one commit whatever its length.
     async fn record_batch(&self, events: Vec<AuditEvent>) -> DomainResult<()> {
         if events.is_empty() {
             return Ok(());
@@ -104,8 +126,9 @@ impl Audit for SqlStore {
         let mut tx = self.write_tx().await?;
         let mut events = events.into_iter().peekable();
         while events.peek().is_some() {
-            let chunk: Vec<AuditEvent> = events.by_ref().take(INSERT_ROWS).collect();
-            let sql = insert_sql(chunk.len());
+            let rows = next_chunk(events.len());
+            let chunk: Vec<AuditEvent> = events.by_ref().take(rows).collect();
+            let sql = insert_sql(self.engine, chunk.len());
             let mut query = sqlx::query(&sql);
             for event in chunk {
                 query = bind_event(query, event);
@@ -163,5 +186,34 @@ impl Audit for SqlStore {
             }
             tokio::task::yield_now().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_cut_into_a_few_fixed_statement_sizes() {
+        let mut sizes = Vec::new();
+        let mut left = 100;
+        while left > 0 {
+            let rows = next_chunk(left);
+            sizes.push(rows);
+            left -= rows;
+        }
+        assert_eq!(sizes, [32, 32, 32, 4]);
+        assert_eq!(next_chunk(1), 1);
+        assert_eq!(next_chunk(31), 16);
+    }
+
+    #[test]
+    fn sqlite_statements_use_anonymous_placeholders_and_postgres_numbered_ones() {
+        let sqlite = insert_sql(Engine::Sqlite, 2);
+        assert_eq!(sqlite.matches('?').count(), 20);
+        assert!(!sqlite.contains('$'));
+        let postgres = insert_sql(Engine::Postgres, 2);
+        assert!(postgres.ends_with("$20)"));
+        assert!(!postgres.contains('?'));
     }
 }
