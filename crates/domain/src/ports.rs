@@ -57,6 +57,12 @@ pub trait Users: Send + Sync {
     async fn user(&self, id: UserId) -> DomainResult<Option<User>>;
     /// The user with this username, compared case-insensitively.
     async fn user_by_username(&self, username: &Username) -> DomainResult<Option<User>>;
+    /// The user carrying external id (`name`, `value`), compared exactly.
+    ///
+    /// One lookup where [`Attributes::find_by_external_id`] followed by [`Users::user`] would
+    /// be two: the dialects that address users by external id (Chamilo SOAP) call it on
+    /// every request.
+    async fn user_by_external_id(&self, name: &str, value: &str) -> DomainResult<Option<User>>;
     /// Users ordered by id.
     async fn list_users(&self, page: Page) -> DomainResult<Vec<User>>;
     /// How many users there are, optionally only active or inactive ones.

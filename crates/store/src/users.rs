@@ -271,6 +271,26 @@ impl Users for SqlStore {
         .transpose()
     }
 
+    /// A subquery rather than a JOIN keeps the selected columns those of `users` alone; the
+    /// lookup uses the `(entity_kind, name, value)` index, then the primary key.
+    async fn user_by_external_id(&self, name: &str, value: &str) -> DomainResult<Option<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id = (SELECT entity_id FROM external_ids \
+              WHERE entity_kind = $1 AND name = $2 AND value = $3)"
+        ))
+        .bind(EntityKind::User.as_str())
+        .bind(name)
+        .bind(value)
+        .fetch_optional(&mut *self.reader().await?)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+    }
+
     async fn list_users(&self, page: Page) -> DomainResult<Vec<User>> {
         sqlx::query(concat!(
             "SELECT ",

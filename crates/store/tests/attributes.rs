@@ -1,7 +1,7 @@
 //! The Attributes port.
 
 use gatehouse_domain::{
-    Attributes, CourseId, Courses, DomainError, EntityKind, EntityRef, NewCourse, UserId,
+    Attributes, CourseId, Courses, DomainError, EntityKind, EntityRef, NewCourse, UserId, Users,
 };
 
 use crate::support::{stores, user};
@@ -48,6 +48,57 @@ async fn external_ids_are_set_replaced_found_and_listed_by_name() {
                 .await
                 .unwrap(),
             None
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_user_is_read_by_external_id_in_one_lookup_exactly_and_per_kind() {
+    for t in stores().await {
+        let s = &t.store;
+        let u = user(s, "hana").await;
+        let entity = EntityRef {
+            kind: EntityKind::User,
+            id: u.id.0,
+        };
+        s.set_external_id(entity, "hr_id", "H-7").await.unwrap();
+        let found = s.user_by_external_id("hr_id", "H-7").await.unwrap();
+        assert_eq!(found.map(|f| f.id), Some(u.id), "{}", t.label);
+        assert!(
+            s.user_by_external_id("HR_ID", "H-7")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.user_by_external_id("hr_id", "h-7")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // A course carrying the same pair is not a user.
+        let course = s
+            .create_course(NewCourse::new("Course H", "CH"))
+            .await
+            .unwrap();
+        let course_ref = EntityRef {
+            kind: EntityKind::Course,
+            id: course.id.0,
+        };
+        s.set_external_id(course_ref, "hr_id", "C-1").await.unwrap();
+        assert!(
+            s.user_by_external_id("hr_id", "C-1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        s.delete_user(u.id).await.unwrap();
+        assert!(
+            s.user_by_external_id("hr_id", "H-7")
+                .await
+                .unwrap()
+                .is_none()
         );
         t.finish().await;
     }

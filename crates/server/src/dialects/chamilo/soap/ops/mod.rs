@@ -13,7 +13,7 @@ mod users;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use gatehouse_domain::{
     Attributes, Course, CourseId, Courses, DomainResult, EnrolmentRole, EntityKind, PasswordHash,
-    PlatformRole, User, UserId, Users,
+    PlatformRole, User, Users,
 };
 use gatehouse_wire::SoapValue;
 
@@ -79,7 +79,7 @@ pub async fn dispatch(state: &AppState, op: &Op, web_root: &str) -> Result<SoapV
 }
 
 /// The user carrying external id (`name`, `value`); none when either is empty (§1).
-async fn user_by_external<S: Users + Attributes + ?Sized>(
+async fn user_by_external<S: Users + ?Sized>(
     store: &S,
     name: &str,
     value: &str,
@@ -87,13 +87,7 @@ async fn user_by_external<S: Users + Attributes + ?Sized>(
     if name.is_empty() || value.is_empty() {
         return Ok(None);
     }
-    match store
-        .find_by_external_id(EntityKind::User, name, value)
-        .await?
-    {
-        Some(id) => store.user(UserId(id)).await,
-        None => Ok(None),
-    }
+    store.user_by_external_id(name, value).await
 }
 
 /// The course carrying external id (`name`, `value`), deleted or not.
