@@ -85,9 +85,25 @@ async fn a_success_forgets_the_username_failures() {
     for _ in 0..9 {
         guard.failure(Some("carol"), from).await;
     }
-    guard.success("Carol").await;
+    let checked = guard.check(Some("Carol"), from).await.unwrap();
+    guard.success(checked, "Carol").await;
     assert_eq!(guard.failure(Some("carol"), ip("127.0.0.3")).await, None);
     guard.check(Some("carol"), ip("127.0.0.3")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_success_after_a_check_that_saw_no_failures_writes_nothing() {
+    let app = app(GuardConfig::default()).await;
+    let guard = &app.state.guard;
+    let from = ip("127.0.0.1");
+    let checked = guard.check(Some("erin"), from).await.unwrap();
+    // Failures of another request land between this request's check and its success.
+    for _ in 0..9 {
+        guard.failure(Some("erin"), ip("127.0.0.2")).await;
+    }
+    guard.success(checked, "erin").await;
+    // They were not reset: the tenth failure starts the lockout.
+    assert!(guard.failure(Some("erin"), ip("127.0.0.3")).await.is_some());
 }
 
 #[tokio::test]

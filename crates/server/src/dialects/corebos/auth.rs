@@ -202,9 +202,10 @@ pub async fn login(
     };
     throttle_sign_in(state, origin, "login", username).await?;
     // Guard before verify (D8): a locked name or IP gets a wrong credential's answer, unchecked.
-    if let Err(locked) = state.guard.check(Some(username), origin.ip).await {
-        return Err(refuse(CorebosError::InvalidUserCredentials, locked).await);
-    }
+    let checked = match state.guard.check(Some(username), origin.ip).await {
+        Ok(checked) => checked,
+        Err(locked) => return Err(refuse(CorebosError::InvalidUserCredentials, locked).await),
+    };
     let now = Utc::now();
     let user = match Username::parse(username) {
         Ok(name) => state
@@ -280,7 +281,7 @@ pub async fn login(
         // Another login used this token first: it never logs in twice (D1).
         return Err(refuse(CorebosError::InvalidAuthToken, AuthFailure::new("replayed")).await);
     }
-    state.guard.success(username).await;
+    state.guard.success(checked, username).await;
     let principal = principal_of(&user, "challenge");
     let reply = open_session(state, &user).await?;
     state

@@ -117,10 +117,13 @@ pub async fn check(
             .map(|h| claimed_key(h.as_bytes())),
         AuthMethod::Code | AuthMethod::Token => None,
     };
-    if let Err(failure) = state.guard.check(claimed.as_deref(), origin.ip).await {
-        audit(store, record.failure(&failure)).await;
-        return Err(refuse(wrong_credential(method), failure));
-    }
+    let checked = match state.guard.check(claimed.as_deref(), origin.ip).await {
+        Ok(checked) => checked,
+        Err(failure) => {
+            audit(store, record.failure(&failure)).await;
+            return Err(refuse(wrong_credential(method), failure));
+        }
+    };
     let result = match method {
         AuthMethod::Code => check_code(state, headers, params),
         AuthMethod::Token => check_token(state, params).await,
@@ -129,7 +132,7 @@ pub async fn check(
     match result {
         Ok(principal) => {
             if let Some(name) = &claimed {
-                state.guard.success(name).await;
+                state.guard.success(checked, name).await;
             }
             state
                 .audit
@@ -369,10 +372,13 @@ pub async fn authenticate(
     let store = state.store.as_ref();
     let name = username.strip_prefix('/').unwrap_or(&username);
     throttle_sign_in(state, &record, Some(name)).await?;
-    if let Err(failure) = state.guard.check(Some(name), origin.ip).await {
-        audit(store, record.failure(&failure)).await;
-        return Err(refuse(FormaError::InvalidUser, failure));
-    }
+    let checked = match state.guard.check(Some(name), origin.ip).await {
+        Ok(checked) => checked,
+        Err(failure) => {
+            audit(store, record.failure(&failure)).await;
+            return Err(refuse(FormaError::InvalidUser, failure));
+        }
+    };
     let user = match Username::parse(name) {
         Ok(name) => store
             .user_by_username(&name)
@@ -405,7 +411,7 @@ pub async fn authenticate(
         scheme: "password",
         credential: None,
     };
-    state.guard.success(name).await;
+    state.guard.success(checked, name).await;
     state
         .audit
         .record_decision(record.success(&principal))

@@ -207,14 +207,14 @@ async fn basic_auth(
             throttled.retry_after,
         )));
     }
-    state
+    let checked = state
         .guard
         .check(Some(&creds.username), ip)
         .await
         .map_err(Refusal::Failed)?;
     match check_password(state, &creds).await {
         Ok(principal) => {
-            state.guard.success(&creds.username).await;
+            state.guard.success(checked, &creds.username).await;
             Ok(principal)
         }
         Err(Refusal::Failed(mut failure)) => {

@@ -148,6 +148,14 @@ impl GuardConfig {
     }
 }
 
+/// What [`Guard::check`] found for a request it let through, for [`Guard::success`].
+#[derive(Debug, Clone, Copy)]
+#[must_use = "pass it to Guard::success after a successful verification"]
+pub struct Checked {
+    /// Whether the username has failures stored (or their state could not be read).
+    username_failures: bool,
+}
+
 /// Rate limits and lockout checks for one instance.
 #[derive(Clone)]
 pub struct Guard {
@@ -220,20 +228,33 @@ impl Guard {
         subjects
     }
 
-    /// Before verifying: `Err` with the failure to answer if the username or the IP is locked.
+    /// Before verifying: `Err` with the failure to answer if the username or the IP is locked;
+    /// otherwise what [`Guard::success`] needs to know afterwards.
     ///
     /// If the store cannot be read the check lets the request through to verification,
     /// which needs the store too and fails there with the dialect's error.
-    pub async fn check(&self, username: Option<&str>, ip: IpAddr) -> Result<(), AuthFailure> {
+    pub async fn check(&self, username: Option<&str>, ip: IpAddr) -> Result<Checked, AuthFailure> {
         let now = now();
         let mut until: Option<DateTime<Utc>> = None;
+        let mut checked = Checked {
+            username_failures: false,
+        };
         for (subject, _) in self.subjects(username, ip) {
             match self.store.lockout(&subject).await {
-                Ok(Some(state)) if state.is_locked(now) => {
-                    until = until.max(state.locked_until);
+                Ok(Some(state)) => {
+                    if state.is_locked(now) {
+                        until = until.max(state.locked_until);
+                    }
+                    if matches!(subject, LockoutSubject::Username(_)) {
+                        checked.username_failures = true;
+                    }
                 }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, %subject, "lockout state not readable"),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, %subject, "lockout state not readable");
+                    // Unknown: let a success reset it as it would without this check.
+                    checked.username_failures = true;
+                }
             }
         }
         match until {
@@ -243,7 +264,7 @@ impl Guard {
                 failure.locked_until = Some(until);
                 Err(failure)
             }
-            None => Ok(()),
+            None => Ok(checked),
         }
     }
 
@@ -263,8 +284,14 @@ impl Guard {
     }
 
     /// After a success: the username's failures are forgotten; the IP's are not (D8).
-    pub async fn success(&self, username: &str) {
-        if self.username.is_none() {
+    ///
+    /// `checked` is what [`Guard::check`] saw before verifying: when the username had no
+    /// failure stored there is nothing to forget, and the reset (a write on the store's
+    /// single writer, on every successful call of a signed API otherwise) is skipped. A
+    /// failure recorded by a concurrent request between the check and this success is kept,
+    /// as it would be had it arrived just after the success.
+    pub async fn success(&self, checked: Checked, username: &str) {
+        if self.username.is_none() || !checked.username_failures {
             return;
         }
         let subject = LockoutSubject::username(username);

@@ -111,9 +111,10 @@ pub async fn authenticate(
         return Err(RestError::TooManyRequests(throttled.retry_after).into());
     }
     // A locked name or IP gets exactly a wrong password's answer, unchecked (D8, D9).
-    if let Err(failure) = state.guard.check(Some(username), ip).await {
-        return Err(refuse(state, audit, RestError::InvalidUser, failure).await);
-    }
+    let checked = match state.guard.check(Some(username), ip).await {
+        Ok(checked) => checked,
+        Err(failure) => return Err(refuse(state, audit, RestError::InvalidUser, failure).await),
+    };
     let verdict = match check_password(state, user.as_ref(), password).await {
         Ok(verdict) => verdict,
         Err(PasswordPoolError::Busy) => {
@@ -140,7 +141,7 @@ pub async fn authenticate(
         let reason = if user.active { "expired" } else { "inactive" };
         return Err(refuse(state, audit, RestError::InvalidUser, invalid(reason)).await);
     }
-    state.guard.success(username).await;
+    state.guard.success(checked, username).await;
     let key = user_api_key(state.store.as_ref(), user.id, true)
         .await
         .map_err(|e| internal(&e, audit))?

@@ -33,7 +33,7 @@ pub async fn check_key(
 ) -> Result<Principal, AuthFailure> {
     let decision = match state.guard.check(None, ip).await {
         Err(locked) => Err(locked),
-        Ok(()) => match decide(state, ip, sent) {
+        Ok(_) => match decide(state, ip, sent) {
             Err(mut failure) => {
                 failure.locked_until = state.guard.failure(None, ip).await;
                 Err(failure)

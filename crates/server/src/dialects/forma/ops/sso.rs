@@ -191,13 +191,16 @@ async fn sign_in(
         return too_many(&failure_url, seconds);
     }
     // Guard before verify (D8); a locked user or IP gets the failure redirect, unchecked.
-    if let Err(failure) = state.guard.check(Some(&login_user), ip).await {
-        audit(state.store.as_ref(), record.failure(&failure)).await;
-        return redirect(&failure_url, None);
-    }
+    let checked = match state.guard.check(Some(&login_user), ip).await {
+        Ok(checked) => checked,
+        Err(failure) => {
+            audit(state.store.as_ref(), record.failure(&failure)).await;
+            return redirect(&failure_url, None);
+        }
+    };
     match check_link(state, query).await {
         Ok((user, variant)) => {
-            state.guard.success(&login_user).await;
+            state.guard.success(checked, &login_user).await;
             let principal = Principal {
                 user: Some((user.id, user.username.clone())),
                 is_admin: user.is_admin,
