@@ -15,7 +15,7 @@ use anyhow::{Context, bail};
 use crate::load::{Bound, Stats, drive};
 use crate::report::{MemoryRow, Report, Row, ScaleRow};
 use crate::scenarios::{ALL, KEY_CHECKED, Target};
-use crate::server::{Running, ServerOptions};
+use crate::server::{Running, Server, ServerOptions};
 
 /// Everything a run is told.
 #[derive(Debug, Clone)]
@@ -125,7 +125,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
             let row = if name == "read-during-login-flood" {
                 flood(options, &target, &report).await?
             } else {
-                measure(options, &target, name).await?
+                measure(options, &target, name, &running.server).await?
             };
             report.push(row);
         }
@@ -142,8 +142,15 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-async fn measure(options: &Options, target: &Target, name: &str) -> anyhow::Result<Row> {
+/// Runs scenario `name` against `server` and measures it, with the server CPU it used.
+async fn measure(
+    options: &Options,
+    target: &Target,
+    name: &str,
+    server: &Server,
+) -> anyhow::Result<Row> {
     target.check(name).await?;
+    let cpu_before = server.cpu_seconds()?;
     let stats = drive(
         target.addr_for(name),
         options.connections,
@@ -151,7 +158,10 @@ async fn measure(options: &Options, target: &Target, name: &str) -> anyhow::Resu
         target.iteration(name)?,
     )
     .await?;
-    Ok(Row::new(name, stats))
+    let cpu = server.cpu_seconds()? - cpu_before;
+    let mut row = Row::new(name, stats);
+    row.cpu_us = (row.stats.ok > 0).then(|| cpu * 1e6 / row.stats.ok as f64);
+    Ok(row)
 }
 
 /// Chamilo REST `user_profile` while `authenticate` floods the Argon2id pool.
@@ -222,9 +232,9 @@ async fn scale(options: &Options, report: &mut Report) -> anyhow::Result<()> {
     ));
     let running = options.server.start(dir.path())?;
     let target = Target::prepare(running.credentials.clone(), options.scale_users).await?;
-    let baseline = measure(options, &target, "healthz").await?;
+    let baseline = measure(options, &target, "healthz", &running.server).await?;
     for name in KEY_CHECKED {
-        let row = measure(options, &target, name).await?;
+        let row = measure(options, &target, name, &running.server).await?;
         let small = report.row(name).map(|r| (r.stats.rate(), r.stats.errors));
         report.scale.push(ScaleRow {
             scenario: (*name).to_owned(),

@@ -21,6 +21,8 @@ pub struct Row {
     pub flood_logins: Option<f64>,
     /// For the flood: the read's rate without the flood.
     pub alone: Option<f64>,
+    /// Server CPU time per successful request, in microseconds (all threads).
+    pub cpu_us: Option<f64>,
 }
 
 impl Row {
@@ -32,6 +34,7 @@ impl Row {
             ratio: None,
             flood_logins: None,
             alone: None,
+            cpu_us: None,
         }
     }
 
@@ -182,17 +185,18 @@ impl Report {
         let mut out = String::new();
         out.push_str(&format!("Settings: {}\n\n", self.settings));
         out.push_str(
-            "| Scenario | req/s | p50 ms | p99 ms | × healthz | errors | target | met |\n",
+            "| Scenario | req/s | p50 ms | p99 ms | server CPU µs/req | × healthz | errors | target | met |\n",
         );
-        out.push_str("|---|---:|---:|---:|---:|---:|---|---|\n");
+        out.push_str("|---|---:|---:|---:|---:|---:|---:|---|---|\n");
         for row in &self.rows {
             let (target, met) = row.target();
             out.push_str(&format!(
-                "| {} | {} | {:.2} | {:.2} | {} | {} | {} | {} |\n",
+                "| {} | {} | {:.2} | {:.2} | {} | {} | {} | {} | {} |\n",
                 row.scenario,
                 thousands(row.stats.rate()),
                 row.stats.quantile_ms(0.5),
                 row.stats.quantile_ms(0.99),
+                row.cpu_us.map_or("–".into(), |us| format!("{us:.0}")),
                 row.ratio.map_or("–".into(), |r| format!("{r:.2}")),
                 errors_cell(row.stats.errors, row.stats.first_error.as_deref()),
                 target,
