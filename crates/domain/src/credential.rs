@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::{CredentialId, DomainError, Secret, UserId};
+use crate::{CredentialId, DomainError, DomainResult, Secret, User, UserId};
 
 /// What a credential is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -125,4 +125,20 @@ pub struct CredentialFilter {
     pub kind: Option<CredentialKind>,
     /// Include revoked ones.
     pub include_revoked: bool,
+}
+
+/// A credential read for checking a request signed with its secret: the credential, its
+/// secret and the user whose rights it carries, read together in one store round trip
+/// ([`crate::Credentials::signing_credential`]).
+#[derive(Debug)]
+pub struct SigningCredential {
+    /// The credential itself.
+    pub credential: Credential,
+    /// Its decrypted secret, or why it could not be opened (sealed under another master key,
+    /// an edited row). Kept as a result so that the caller reports a store failure only
+    /// after the credential's own checks (kind, revocation, networks) have passed, exactly
+    /// as a separate [`crate::Credentials::reveal`] would.
+    pub secret: DomainResult<Secret>,
+    /// The owner, if the user still exists.
+    pub owner: Option<User>,
 }

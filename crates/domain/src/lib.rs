@@ -35,7 +35,9 @@ pub use auth_session::{
 pub use course::{
     Course, CoursePatch, CourseVisibility, Enrolment, EnrolmentRole, EnrolmentStatus, NewCourse,
 };
-pub use credential::{Credential, CredentialFilter, CredentialKind, NewCredential};
+pub use credential::{
+    Credential, CredentialFilter, CredentialKind, NewCredential, SigningCredential,
+};
 pub use crm::{Crm, CrmRecord, NewCrmRecord, RecordId};
 pub use error::DomainError;
 pub use forma::{Categories, Category, Markers, RestTokens};

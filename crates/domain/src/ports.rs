@@ -12,8 +12,8 @@ use crate::{
     CourseSessionId, CourseSessionPatch, Credential, CredentialFilter, CredentialId,
     CredentialKind, DomainResult, Enrolment, EnrolmentRole, EnrolmentStatus, EntityKind, EntityRef,
     ExternalId, ExtraValue, LockoutPolicy, LockoutState, LockoutSubject, NewCourse,
-    NewCourseSession, NewCredential, NewUser, PasswordHash, Secret, StoredAuditEvent, User, UserId,
-    UserPatch, Username,
+    NewCourseSession, NewCredential, NewUser, PasswordHash, Secret, SigningCredential,
+    StoredAuditEvent, User, UserId, UserPatch, Username,
 };
 
 /// A window of a list: skip `offset`, return at most `limit`.
@@ -242,6 +242,11 @@ pub trait Credentials: Send + Sync {
         kind: CredentialKind,
         secret: &Secret,
     ) -> DomainResult<Option<Credential>>;
+    /// The credential with this public id together with its decrypted secret and its owner,
+    /// read in one round trip: what checking a request signed with the credential's secret
+    /// needs (Wildix S2S), instead of [`Credentials::credential`], [`Credentials::reveal`]
+    /// and [`Users::user`] one after the other.
+    async fn signing_credential(&self, public_id: &str) -> DomainResult<Option<SigningCredential>>;
     /// Decrypts a credential's secret, to verify a signature or to show it on request.
     async fn reveal(&self, id: CredentialId) -> DomainResult<Secret>;
     /// Replaces a credential's secret.

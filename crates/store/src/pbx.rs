@@ -49,36 +49,35 @@ fn sound_from_row(row: &AnyRow) -> DomainResult<Sound> {
     })
 }
 
-impl SqlStore {
-    async fn queue_members(&self, queue: i64) -> DomainResult<Vec<QueueMember>> {
-        sqlx::query(
-            "SELECT interface, dynamic FROM pbx_queue_members WHERE queue_id = $1 \
-             ORDER BY position, interface",
-        )
-        .bind(queue)
-        .fetch_all(&mut *self.reader().await?)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(|row| {
-            Ok(QueueMember {
-                interface: get(row, "interface")?,
-                dynamic: flag(row, "dynamic")?,
-            })
-        })
-        .collect()
+/// Queues with their members from rows of one queue column set joined to its members
+/// (`LEFT JOIN pbx_queue_members`), ordered by queue and then member: a queue spans
+/// consecutive rows, one per member, and a queue without members has one row whose member
+/// columns are NULL. A row whose queue id is NULL (an empty page) carries no queue.
+fn queues_from_rows(rows: &[AnyRow]) -> DomainResult<Vec<CallQueue>> {
+    let mut out: Vec<CallQueue> = Vec::new();
+    for row in rows {
+        let Some(id) = get::<Option<i64>>(row, "id")? else {
+            continue;
+        };
+        if out.last().is_none_or(|q| q.id != id) {
+            out.push(CallQueue {
+                id,
+                name: get(row, "name")?,
+                description: get(row, "description")?,
+                strategy: get(row, "strategy")?,
+                members: Vec::new(),
+            });
+        }
+        if let Some(interface) = get::<Option<String>>(row, "interface")? {
+            if let Some(queue) = out.last_mut() {
+                queue.members.push(QueueMember {
+                    interface,
+                    dynamic: flag(row, "dynamic")?,
+                });
+            }
+        }
     }
-
-    async fn queue_from_row(&self, row: &AnyRow) -> DomainResult<CallQueue> {
-        let id: i64 = get(row, "id")?;
-        Ok(CallQueue {
-            id,
-            name: get(row, "name")?,
-            description: get(row, "description")?,
-            strategy: get(row, "strategy")?,
-            members: self.queue_members(id).await?,
-        })
-    }
+    Ok(out)
 }
 
 /// The `WHERE` clause of a call filter and its bound values, numbered from `$1`.
@@ -170,40 +169,42 @@ impl Pbx for SqlStore {
     }
 
     async fn queues(&self, page: Page) -> DomainResult<(Vec<CallQueue>, u64)> {
+        // One round trip for the page, its members and the total (it took 2 + one per queue):
+        // the count is a one-row table that the page is LEFT JOINed to, so even a page past
+        // the end answers one row carrying the total.
         let rows = sqlx::query(
-            "SELECT id, name, description, strategy FROM pbx_queues ORDER BY id \
-             LIMIT $1 OFFSET $2",
+            "WITH page AS (SELECT id, name, description, strategy FROM pbx_queues \
+             ORDER BY id LIMIT $1 OFFSET $2) \
+             SELECT t.total, p.id, p.name, p.description, p.strategy, m.interface, m.dynamic \
+             FROM (SELECT COUNT(*) AS total FROM pbx_queues) t \
+             LEFT JOIN page p ON 1 = 1 \
+             LEFT JOIN pbx_queue_members m ON m.queue_id = p.id \
+             ORDER BY p.id, m.position, m.interface",
         )
         .bind(bound(page.limit))
         .bind(bound(page.offset))
         .fetch_all(&mut *self.reader().await?)
         .await
         .map_err(db)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(self.queue_from_row(row).await?);
-        }
-        let total: i64 = get(
-            &sqlx::query("SELECT COUNT(*) AS n FROM pbx_queues")
-                .fetch_one(&mut *self.reader().await?)
-                .await
-                .map_err(db)?,
-            "n",
-        )?;
-        Ok((out, total.max(0) as u64))
+        let total: i64 = match rows.first() {
+            Some(row) => get(row, "total")?,
+            None => 0,
+        };
+        Ok((queues_from_rows(&rows)?, total.max(0) as u64))
     }
 
     async fn queue(&self, id: i64) -> DomainResult<Option<CallQueue>> {
-        let row =
-            sqlx::query("SELECT id, name, description, strategy FROM pbx_queues WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *self.reader().await?)
-                .await
-                .map_err(db)?;
-        match row {
-            Some(row) => Ok(Some(self.queue_from_row(&row).await?)),
-            None => Ok(None),
-        }
+        // The queue and its members in one round trip.
+        let rows = sqlx::query(
+            "SELECT q.id, q.name, q.description, q.strategy, m.interface, m.dynamic \
+             FROM pbx_queues q LEFT JOIN pbx_queue_members m ON m.queue_id = q.id \
+             WHERE q.id = $1 ORDER BY m.position, m.interface",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.reader().await?)
+        .await
+        .map_err(db)?;
+        Ok(queues_from_rows(&rows)?.pop())
     }
 
     async fn add_queue_member(

@@ -19,11 +19,12 @@ macro_rules! user_columns {
          is_admin, active, expires_at, auth_source, password, created_at, updated_at"
     };
 }
+pub(crate) use user_columns;
 
 /// The authenticator a user has when none is given (Chamilo's name).
 const DEFAULT_AUTH_SOURCE: &str = "platform";
 
-fn user_from_row(row: &AnyRow) -> DomainResult<User> {
+pub(crate) fn user_from_row(row: &AnyRow) -> DomainResult<User> {
     let username: String = get(row, "username")?;
     let role: String = get(row, "role")?;
     let password: Option<String> = get(row, "password")?;

@@ -2,7 +2,7 @@
 
 use gatehouse_domain::{
     CredentialFilter, CredentialId, CredentialKind, Credentials, DomainError, NewCredential,
-    Secret, SiteSecrets, UserId,
+    Secret, SiteSecrets, UserId, UserPatch, Users,
 };
 use gatehouse_store::{MasterKey, SqlStore};
 
@@ -452,4 +452,87 @@ async fn a_credential_under_another_master_key_is_unreadable() {
 /// A raw pool on the test database, to read what is really stored.
 async fn pool_of(url: &str) -> sqlx::AnyPool {
     sqlx::AnyPool::connect(url).await.expect("raw pool")
+}
+
+#[tokio::test]
+async fn a_signing_credential_reads_with_its_secret_and_owner_as_the_separate_reads_do() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        let mut new = new_credential(owner, CredentialKind::WildixApp, "app-1", "hmac-key");
+        new.allowed_cidrs = vec!["10.0.0.0/8".parse().unwrap()];
+        new.expires_at = Some(at(2_000_000_000));
+        let issued = s.issue_credential(new).await.unwrap();
+        let revoked = s.revoke_credential(issued.id).await.unwrap();
+        let found = s.signing_credential("app-1").await.unwrap().unwrap();
+        // The credential's own id, expiry and issue time, not the owner's same-named columns.
+        assert_eq!(found.credential, revoked, "{}", t.label);
+        assert_eq!(
+            found.secret.as_ref().unwrap().expose(),
+            "hmac-key",
+            "{}",
+            t.label
+        );
+        assert_eq!(found.owner, s.user(owner).await.unwrap(), "{}", t.label);
+        assert!(
+            s.signing_credential("app-2").await.unwrap().is_none(),
+            "{}",
+            t.label
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_signing_credential_carries_an_inactive_owner_for_the_caller_to_judge() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        s.issue_credential(new_credential(
+            owner,
+            CredentialKind::WildixApp,
+            "app-1",
+            "hmac-key",
+        ))
+        .await
+        .unwrap();
+        let patch = UserPatch {
+            active: Some(false),
+            ..UserPatch::default()
+        };
+        s.update_user(owner, patch).await.unwrap();
+        let found = s.signing_credential("app-1").await.unwrap().unwrap();
+        let user = found.owner.expect("owner");
+        assert_eq!((user.id, user.active), (owner, false), "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_signing_credential_under_another_master_key_keeps_its_unreadable_secret_as_an_error() {
+    for t in stores().await {
+        let owner = owner(&t.store).await;
+        let c = t
+            .store
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::WildixApp,
+                "app-1",
+                "hmac-key",
+            ))
+            .await
+            .unwrap();
+        let other = t.reopen_with(MasterKey::generate()).await;
+        // The credential still reads, so the caller can refuse it for what it is first.
+        let found = other.signing_credential("app-1").await.unwrap().unwrap();
+        assert_eq!(found.credential, c, "{}", t.label);
+        assert!(
+            matches!(&found.secret, Err(DomainError::SecretUnreadable(what)) if what == "credential:app-1"),
+            "{}: {:?}",
+            t.label,
+            found.secret
+        );
+        other.close().await;
+        t.finish().await;
+    }
 }

@@ -61,6 +61,88 @@ async fn queues_are_created_listed_and_their_dynamic_members_added_and_removed()
 }
 
 #[tokio::test]
+async fn a_page_of_queues_carries_each_queues_members_in_order_and_the_total() {
+    for t in stores().await {
+        let s = &t.store;
+        let mut ids = Vec::new();
+        for (name, members) in [
+            ("Sales", vec!["1003", "1001"]),
+            ("Empty", vec![]),
+            ("Support", vec!["2001"]),
+        ] {
+            let q = s
+                .create_queue(NewCallQueue {
+                    name: name.into(),
+                    members: members.into_iter().map(String::from).collect(),
+                    ..NewCallQueue::default()
+                })
+                .await
+                .unwrap();
+            ids.push(q.id);
+        }
+        s.add_queue_member(ids[0], "1000", true).await.unwrap();
+        let members = |q: &gatehouse_domain::CallQueue| {
+            q.members
+                .iter()
+                .map(|m| (m.interface.clone(), m.dynamic))
+                .collect::<Vec<_>>()
+        };
+        let (all, total) = s.queues(Page::all()).await.unwrap();
+        assert_eq!(total, 3, "{}", t.label);
+        assert_eq!(
+            all.iter().map(|q| q.name.as_str()).collect::<Vec<_>>(),
+            ["Sales", "Empty", "Support"],
+            "{}",
+            t.label
+        );
+        // Members in the order they were added, not by name.
+        assert_eq!(
+            members(&all[0]),
+            [
+                ("1003".to_owned(), false),
+                ("1001".to_owned(), false),
+                ("1000".to_owned(), true)
+            ],
+            "{}",
+            t.label
+        );
+        assert!(all[1].members.is_empty(), "{}", t.label);
+        assert_eq!(members(&all[2]), [("2001".to_owned(), false)]);
+        for q in &all {
+            assert_eq!(&s.queue(q.id).await.unwrap().unwrap(), q, "{}", t.label);
+        }
+        let (window, total) = s
+            .queues(Page {
+                offset: 1,
+                limit: 1,
+            })
+            .await
+            .unwrap();
+        assert_eq!(total, 3, "{}", t.label);
+        assert_eq!(window, all[1..2], "{}", t.label);
+        // A page past the end still tells how many there are.
+        let (past, total) = s
+            .queues(Page {
+                offset: 5,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!((past.len(), total), (0, 3), "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn no_queues_is_an_empty_page_of_none() {
+    for t in stores().await {
+        let (none, total) = t.store.queues(Page::first(10)).await.unwrap();
+        assert_eq!((none.len(), total), (0, 0), "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn calls_are_filtered_by_start_and_extension_newest_first() {
     for t in stores().await {
         let s = &t.store;
