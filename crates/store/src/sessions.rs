@@ -27,8 +27,8 @@ fn session_from_row(row: &AnyRow) -> DomainResult<Session> {
     session_from_named(row, "created_at")
 }
 
-/// Reads a session whose `created_at` column is called `created_at` (`session_created_at`
-/// beside its user's columns, see [`SESSION_WITH_USER`]).
+/// Reads a session whose opening time is in the column `created_at` (`created_at` alone,
+/// `session_created_at` beside its user's columns, see [`SESSION_WITH_USER`]).
 fn session_from_named(row: &AnyRow, created_at: &str) -> DomainResult<Session> {
     let kind: String = get(row, "kind")?;
     Ok(Session {
