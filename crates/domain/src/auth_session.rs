@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::{DomainResult, Secret, UserId};
+use crate::{DomainResult, Secret, User, UserId};
 
 /// One outstanding login challenge (coreBOS `getchallenge`, specs/corebos.md §4).
 ///
@@ -133,6 +133,15 @@ pub trait Sessions: Send + Sync {
         limits: SessionLimits,
         now: DateTime<Utc>,
     ) -> DomainResult<Option<Session>>;
+    /// As [`Sessions::resume_session`], with the session's user read in the same round
+    /// trip (the touch, when due, is one more); `None` also when the user is gone.
+    async fn resume_session_with_user(
+        &self,
+        kind: SessionKind,
+        secret: &Secret,
+        limits: SessionLimits,
+        now: DateTime<Utc>,
+    ) -> DomainResult<Option<(Session, User)>>;
     /// Ends a session; `false` if there was none.
     async fn close_session(&self, kind: SessionKind, secret: &Secret) -> DomainResult<bool>;
     /// Deletes the sessions of `kind` that are dead under `limits`, and every expired

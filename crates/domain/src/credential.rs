@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::{CredentialId, DomainError, DomainResult, Secret, User, UserId};
+use crate::{CredentialId, DomainError, DomainResult, ExtraValue, Secret, User, UserId};
 
 /// What a credential is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,6 +95,18 @@ impl Credential {
     pub fn allows_ip(&self, ip: std::net::IpAddr) -> bool {
         self.allowed_cidrs.is_empty() || self.allowed_cidrs.iter().any(|net| net.contains(&ip))
     }
+}
+
+/// A credential found by its secret together with its owner, as
+/// [`crate::Credentials::find_by_secret_with_owner`] reads them in one round trip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialHolder {
+    /// The credential, revoked or not: the caller decides.
+    pub credential: Credential,
+    /// The user it belongs to, as stored when the credential was read.
+    pub owner: User,
+    /// The owner's extra values ordered by field name, when they were asked for.
+    pub extra: Option<Vec<ExtraValue>>,
 }
 
 /// Everything needed to issue a credential.

@@ -36,7 +36,8 @@ pub use course::{
     Course, CoursePatch, CourseVisibility, Enrolment, EnrolmentRole, EnrolmentStatus, NewCourse,
 };
 pub use credential::{
-    Credential, CredentialFilter, CredentialKind, NewCredential, SigningCredential,
+    Credential, CredentialFilter, CredentialHolder, CredentialKind, NewCredential,
+    SigningCredential,
 };
 pub use crm::{Crm, CrmRecord, NewCrmRecord, RecordId};
 pub use error::DomainError;

@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     AuditEvent, AuditQuery, Course, CourseDescription, CourseId, CoursePatch, CourseSession,
-    CourseSessionId, CourseSessionPatch, Credential, CredentialFilter, CredentialId,
-    CredentialKind, DomainResult, Enrolment, EnrolmentRole, EnrolmentStatus, EntityKind, EntityRef,
-    ExternalId, ExtraValue, LockoutPolicy, LockoutState, LockoutSubject, NewCourse,
-    NewCourseSession, NewCredential, NewUser, PasswordHash, Secret, SigningCredential,
+    CourseSessionId, CourseSessionPatch, Credential, CredentialFilter, CredentialHolder,
+    CredentialId, CredentialKind, DomainResult, Enrolment, EnrolmentRole, EnrolmentStatus,
+    EntityKind, EntityRef, ExternalId, ExtraValue, LockoutPolicy, LockoutState, LockoutSubject,
+    NewCourse, NewCourseSession, NewCredential, NewUser, PasswordHash, Secret, SigningCredential,
     StoredAuditEvent, User, UserId, UserPatch, Username,
 };
 
@@ -247,6 +247,15 @@ pub trait Credentials: Send + Sync {
     /// needs (Wildix S2S), instead of [`Credentials::credential`], [`Credentials::reveal`]
     /// and [`Users::user`] one after the other.
     async fn signing_credential(&self, public_id: &str) -> DomainResult<Option<SigningCredential>>;
+    /// As [`Credentials::find_by_secret`], with the credential's owner and, when `with_extra`,
+    /// the owner's extra values, read in the same round trip: a key check that goes on to
+    /// load its user (Chamilo REST) costs one query instead of two or three.
+    async fn find_by_secret_with_owner(
+        &self,
+        kind: CredentialKind,
+        secret: &Secret,
+        with_extra: bool,
+    ) -> DomainResult<Option<CredentialHolder>>;
     /// Decrypts a credential's secret, to verify a signature or to show it on request.
     async fn reveal(&self, id: CredentialId) -> DomainResult<Secret>;
     /// Replaces a credential's secret.

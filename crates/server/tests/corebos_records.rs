@@ -414,6 +414,49 @@ async fn a_user_created_through_core_bos_is_a_directory_user() {
 }
 
 #[tokio::test]
+async fn a_users_own_record_reads_as_an_administrator_reads_it_and_changes_show_at_once() {
+    let crm = Crm::new().await;
+    let alice_key = crm.alice_key.clone();
+    let mine = crm.login("alice", &alice_key).await;
+    let admin = crm.admin_session().await;
+    let own = format!("19x{}", crm.alice.id);
+    let retrieve = |sid: String| {
+        let own = own.clone();
+        let crm = &crm;
+        async move {
+            crm.get(&[
+                ("operation", "retrieve"),
+                ("sessionName", &sid),
+                ("id", &own),
+            ])
+            .await
+        }
+    };
+    // Alice's own record comes from the read of her session; the admin's, from its own read.
+    let (as_alice, json) = retrieve(mine.clone()).await;
+    assert_eq!(json["result"]["user_name"], "alice", "{as_alice}");
+    let (as_admin, _) = retrieve(admin.clone()).await;
+    assert_eq!(as_alice, as_admin);
+    // Changed elsewhere between two calls of the same session: the next call shows it.
+    let patch = gatehouse_domain::UserPatch {
+        email: Some("alice.new@example.test".into()),
+        ..Default::default()
+    };
+    crm.app
+        .store()
+        .update_user(crm.alice.id, patch)
+        .await
+        .unwrap();
+    let (as_alice, json) = retrieve(mine).await;
+    assert_eq!(
+        json["result"]["email1"], "alice.new@example.test",
+        "{as_alice}"
+    );
+    let (as_admin, _) = retrieve(admin).await;
+    assert_eq!(as_alice, as_admin);
+}
+
+#[tokio::test]
 async fn users_rules_protect_other_users_from_non_admins() {
     let crm = Crm::new().await;
     let alice_key = crm.alice_key.clone();

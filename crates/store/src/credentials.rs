@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 use gatehouse_domain::{
-    Credential, CredentialFilter, CredentialId, CredentialKind, Credentials, DomainError,
-    DomainResult, NewCredential, Secret, SigningCredential, UserId,
+    Credential, CredentialFilter, CredentialHolder, CredentialId, CredentialKind, Credentials,
+    DomainError, DomainResult, EntityKind, ExtraValue, NewCredential, Secret, SigningCredential,
+    UserId,
 };
 use ipnet::IpNet;
 use sqlx::any::AnyRow;
@@ -65,6 +66,16 @@ const JOINED_NAMES: CredentialNames = CredentialNames {
     created_at: "credential_created_at",
 };
 
+/// The credential columns under [`JOINED_NAMES`], with the sealed secret and its lookup
+/// hash: the select list of a subquery `c` that the owner's row is JOINed to.
+macro_rules! joined_credential_columns {
+    () => {
+        "id AS credential_id, kind, owner_id, public_id, label, allowed_cidrs, \
+         expires_at AS credential_expires_at, revoked_at, created_at AS credential_created_at, \
+         rotated_at, secret_hash, secret_sealed"
+    };
+}
+
 /// The credential with its sealed secret and its owner, in one round trip (a Wildix request
 /// otherwise cost three: credential, secret, owner). The credential's columns come from a
 /// subquery that renames the three whose names `users` shares, so the owner's columns keep
@@ -72,10 +83,38 @@ const JOINED_NAMES: CredentialNames = CredentialNames {
 const SIGNING_QUERY: &str = concat!(
     "SELECT c.*, ",
     user_columns!(),
-    " FROM (SELECT id AS credential_id, kind, owner_id, public_id, label, allowed_cidrs, \
-     expires_at AS credential_expires_at, revoked_at, created_at AS credential_created_at, \
-     rotated_at, secret_sealed FROM credentials WHERE public_id = $1) c \
-     LEFT JOIN users ON users.id = c.owner_id"
+    " FROM (SELECT ",
+    joined_credential_columns!(),
+    " FROM credentials WHERE public_id = $1) c LEFT JOIN users ON users.id = c.owner_id"
+);
+
+/// A key check's credential with its owner, in one round trip (the check then needs the
+/// user anyway; a second query for it would double the store round trips of the request).
+/// Shaped as [`SIGNING_QUERY`]; the owner always exists (credentials go with their user).
+const OWNER_QUERY: &str = concat!(
+    "SELECT c.*, ",
+    user_columns!(),
+    " FROM (SELECT ",
+    joined_credential_columns!(),
+    " FROM credentials WHERE kind = $1 AND secret_hash = $2) c \
+     JOIN users ON users.id = c.owner_id ORDER BY c.credential_id"
+);
+
+/// [`OWNER_QUERY`] plus the owner's extra values, one row per value (one row with NULLs when
+/// there are none), so Chamilo REST `user_profile` costs one round trip. Only the values of
+/// user fields (`extra_values.entity_id` is shared by users, courses and sessions); the field
+/// name comes from a scalar subquery, as a JOIN of `extra_fields` would bring a second `id`.
+const OWNER_EXTRA_QUERY: &str = concat!(
+    "SELECT c.*, ",
+    user_columns!(),
+    ", (SELECT name FROM extra_fields WHERE extra_fields.id = v.field_id) AS extra_field, \
+     v.value AS extra_value FROM (SELECT ",
+    joined_credential_columns!(),
+    " FROM credentials WHERE kind = $1 AND secret_hash = $2) c \
+     JOIN users ON users.id = c.owner_id \
+     LEFT JOIN extra_values v ON v.entity_id = users.id \
+     AND v.field_id IN (SELECT id FROM extra_fields WHERE entity_kind = $3) \
+     ORDER BY c.credential_id, extra_field"
 );
 
 fn credential_from_row(row: &AnyRow) -> DomainResult<Credential> {
@@ -109,6 +148,26 @@ impl SqlStore {
             .and_then(|plain| String::from_utf8(plain).ok())
             .map(Secret::new)
             .ok_or(DomainError::SecretUnreadable(label))
+    }
+
+    /// The credential on `row` (its columns under `names`), if it carries `secret`. The
+    /// index found the row by `hash`; confirm in constant time, first the hash, then the
+    /// decrypted secret itself, so a row edited to carry another hash does not match.
+    fn confirm_secret(
+        &self,
+        row: &AnyRow,
+        names: &CredentialNames,
+        hash: &str,
+        secret: &Secret,
+    ) -> DomainResult<Option<Credential>> {
+        let stored_hash: String = get(row, "secret_hash")?;
+        if !bool::from(stored_hash.as_bytes().ct_eq(hash.as_bytes())) {
+            return Ok(None);
+        }
+        let credential = credential_from_named(row, names)?;
+        let sealed: String = get(row, "secret_sealed")?;
+        let stored = self.open_credential_secret(&credential.public_id, &sealed)?;
+        Ok(secret.ct_eq(stored.expose()).then_some(credential))
     }
 
     async fn credential_where(&self, id: CredentialId) -> DomainResult<Option<Credential>> {
@@ -225,18 +284,65 @@ impl Credentials for SqlStore {
         .await
         .map_err(db)?;
         for row in &rows {
-            // The index found the row; confirm in constant time, first the hash, then the
-            // decrypted secret itself, so a row edited to carry another hash does not match.
-            let stored_hash: String = get(row, "secret_hash")?;
-            if !bool::from(stored_hash.as_bytes().ct_eq(hash.as_bytes())) {
-                continue;
-            }
-            let credential = credential_from_row(row)?;
-            let sealed: String = get(row, "secret_sealed")?;
-            let stored = self.open_credential_secret(&credential.public_id, &sealed)?;
-            if secret.ct_eq(stored.expose()) {
+            if let Some(credential) = self.confirm_secret(row, &PLAIN_NAMES, &hash, secret)? {
                 return Ok(Some(credential));
             }
+        }
+        Ok(None)
+    }
+
+    async fn find_by_secret_with_owner(
+        &self,
+        kind: CredentialKind,
+        secret: &Secret,
+        with_extra: bool,
+    ) -> DomainResult<Option<CredentialHolder>> {
+        let hash = lookup_hash(secret.expose());
+        let query = if with_extra {
+            sqlx::query(OWNER_EXTRA_QUERY)
+                .bind(kind.as_str())
+                .bind(&hash)
+                .bind(EntityKind::User.as_str())
+        } else {
+            sqlx::query(OWNER_QUERY).bind(kind.as_str()).bind(&hash)
+        };
+        let rows = query
+            .fetch_all(&mut *self.reader().await?)
+            .await
+            .map_err(db)?;
+        // Rows come grouped by credential (ORDER BY its id), one per extra value of its
+        // owner; each credential is confirmed once, on the first row of its group.
+        let mut start = 0;
+        while start < rows.len() {
+            let id: i64 = get(&rows[start], JOINED_NAMES.id)?;
+            let mut end = start + 1;
+            while end < rows.len() && get::<i64>(&rows[end], JOINED_NAMES.id)? == id {
+                end += 1;
+            }
+            let group = &rows[start..end];
+            start = end;
+            let Some(credential) = self.confirm_secret(&group[0], &JOINED_NAMES, &hash, secret)?
+            else {
+                continue;
+            };
+            let extra = if with_extra {
+                let mut values = Vec::new();
+                for row in group {
+                    let field: Option<String> = get(row, "extra_field")?;
+                    let value: Option<String> = get(row, "extra_value")?;
+                    if let (Some(field), Some(value)) = (field, value) {
+                        values.push(ExtraValue { field, value });
+                    }
+                }
+                Some(values)
+            } else {
+                None
+            };
+            return Ok(Some(CredentialHolder {
+                credential,
+                owner: user_from_row(&group[0])?,
+                extra,
+            }));
         }
         Ok(None)
     }

@@ -1,8 +1,9 @@
 //! The Credentials port.
 
 use gatehouse_domain::{
-    CredentialFilter, CredentialId, CredentialKind, Credentials, DomainError, NewCredential,
-    Secret, SiteSecrets, UserId, UserPatch, Users,
+    Attributes, Courses, CredentialFilter, CredentialId, CredentialKind, Credentials, DomainError,
+    EntityKind, EntityRef, ExtraValue, NewCourse, NewCredential, Secret, SiteSecrets, UserId,
+    UserPatch, Users,
 };
 use gatehouse_store::{MasterKey, SqlStore};
 
@@ -191,6 +192,239 @@ async fn a_credential_is_found_by_its_secret_within_its_kind_only() {
             .unwrap()
             .unwrap();
         assert!(found.revoked_at.is_some(), "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_credential_is_found_by_its_secret_with_its_owner_in_one_read() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        let other = user(s, "other").await;
+        let key = s
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::ChamiloApiKey,
+                "gh_a",
+                "owner-key",
+            ))
+            .await
+            .unwrap();
+        let secret = Secret::new("owner-key");
+        let holder = s
+            .find_by_secret_with_owner(CredentialKind::ChamiloApiKey, &secret, false)
+            .await
+            .unwrap()
+            .expect("found");
+        assert_eq!(holder.credential, key, "{}", t.label);
+        assert_eq!(
+            Some(holder.credential.clone()),
+            s.find_by_secret(CredentialKind::ChamiloApiKey, &secret)
+                .await
+                .unwrap(),
+            "{}",
+            t.label
+        );
+        assert_eq!(
+            Some(holder.owner),
+            s.user(owner).await.unwrap(),
+            "{}",
+            t.label
+        );
+        assert_eq!(holder.extra, None, "{}", t.label);
+        // No extra values yet: an empty list when asked for.
+        let holder = s
+            .find_by_secret_with_owner(CredentialKind::ChamiloApiKey, &secret, true)
+            .await
+            .unwrap()
+            .expect("found");
+        assert_eq!(holder.credential, key, "{}", t.label);
+        assert_eq!(holder.extra, Some(vec![]), "{}", t.label);
+        // Another kind, another secret: nothing.
+        for (kind, secret) in [
+            (CredentialKind::ChamiloSoapApiKey, "owner-key"),
+            (CredentialKind::ChamiloApiKey, "other"),
+        ] {
+            for with_extra in [false, true] {
+                let found = s
+                    .find_by_secret_with_owner(kind, &Secret::new(secret), with_extra)
+                    .await
+                    .unwrap();
+                assert!(found.is_none(), "{}: {kind:?} {secret}", t.label);
+            }
+        }
+        // Revoked: still found, the caller decides.
+        s.revoke_credential(key.id).await.unwrap();
+        let holder = s
+            .find_by_secret_with_owner(CredentialKind::ChamiloApiKey, &secret, true)
+            .await
+            .unwrap()
+            .expect("found");
+        assert!(holder.credential.revoked_at.is_some(), "{}", t.label);
+        assert_eq!(holder.owner.id, owner, "{}", t.label);
+        assert_ne!(holder.owner.id, other.id, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_owner_comes_with_their_own_extra_values_only_in_field_order() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        let other = user(s, "other").await;
+        // A course with the owner's numeric id: its values share `entity_id`.
+        let course = s.create_course(NewCourse::new("C1", "One")).await.unwrap();
+        assert_eq!(course.id.0, owner.0, "{}", t.label);
+        let owner_ref = EntityRef {
+            kind: EntityKind::User,
+            id: owner.0,
+        };
+        for field in ["zeta", "alpha", "mid"] {
+            s.define_extra_field(EntityKind::User, field).await.unwrap();
+        }
+        s.define_extra_field(EntityKind::Course, "course_only")
+            .await
+            .unwrap();
+        for (field, value) in [("zeta", "z"), ("alpha", "a"), ("mid", "")] {
+            assert!(s.set_extra_value(owner_ref, field, value).await.unwrap());
+        }
+        let other_ref = EntityRef {
+            kind: EntityKind::User,
+            id: other.id.0,
+        };
+        assert!(
+            s.set_extra_value(other_ref, "alpha", "theirs")
+                .await
+                .unwrap()
+        );
+        let course_ref = EntityRef {
+            kind: EntityKind::Course,
+            id: course.id.0,
+        };
+        assert!(
+            s.set_extra_value(course_ref, "course_only", "c")
+                .await
+                .unwrap()
+        );
+        s.issue_credential(new_credential(
+            owner,
+            CredentialKind::ChamiloApiKey,
+            "gh_a",
+            "owner-key",
+        ))
+        .await
+        .unwrap();
+        let holder = s
+            .find_by_secret_with_owner(
+                CredentialKind::ChamiloApiKey,
+                &Secret::new("owner-key"),
+                true,
+            )
+            .await
+            .unwrap()
+            .expect("found");
+        let expected: Vec<ExtraValue> = [("alpha", "a"), ("mid", ""), ("zeta", "z")]
+            .into_iter()
+            .map(|(field, value)| ExtraValue {
+                field: field.into(),
+                value: value.into(),
+            })
+            .collect();
+        assert_eq!(holder.extra.as_ref(), Some(&expected), "{}", t.label);
+        assert_eq!(
+            holder.extra,
+            Some(s.extra_values(owner_ref).await.unwrap()),
+            "{}",
+            t.label
+        );
+        assert_eq!(holder.owner.id, owner, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_row_whose_secret_does_not_open_to_the_one_sent_is_passed_over() {
+    for t in stores().await {
+        let s = &t.store;
+        let owner = owner(s).await;
+        let other = user(s, "other").await;
+        s.define_extra_field(EntityKind::User, "a").await.unwrap();
+        s.define_extra_field(EntityKind::User, "b").await.unwrap();
+        for field in ["a", "b"] {
+            let entity = EntityRef {
+                kind: EntityKind::User,
+                id: owner.0,
+            };
+            s.set_extra_value(entity, field, "owner's").await.unwrap();
+        }
+        let other_ref = EntityRef {
+            kind: EntityKind::User,
+            id: other.id.0,
+        };
+        s.set_extra_value(other_ref, "b", "other's").await.unwrap();
+        let first = s
+            .issue_credential(new_credential(
+                owner,
+                CredentialKind::ChamiloApiKey,
+                "gh_first",
+                "first-key",
+            ))
+            .await
+            .unwrap();
+        let second = s
+            .issue_credential(new_credential(
+                other.id,
+                CredentialKind::ChamiloApiKey,
+                "gh_second",
+                "second-key",
+            ))
+            .await
+            .unwrap();
+        // The first row now carries the second key's lookup hash: the index finds both rows
+        // (the first with two extra values), and only the second opens to the key sent.
+        let pool = pool_of(&t.url).await;
+        sqlx::query(
+            "UPDATE credentials SET secret_hash = \
+             (SELECT secret_hash FROM credentials WHERE id = $1) WHERE id = $2",
+        )
+        .bind(second.id.0)
+        .bind(first.id.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        for with_extra in [false, true] {
+            let holder = s
+                .find_by_secret_with_owner(
+                    CredentialKind::ChamiloApiKey,
+                    &Secret::new("second-key"),
+                    with_extra,
+                )
+                .await
+                .unwrap()
+                .expect("found");
+            assert_eq!(holder.credential.id, second.id, "{}", t.label);
+            assert_eq!(holder.owner.id, other.id, "{}", t.label);
+            let extra = with_extra.then(|| {
+                vec![ExtraValue {
+                    field: "b".into(),
+                    value: "other's".into(),
+                }]
+            });
+            assert_eq!(holder.extra, extra, "{}", t.label);
+        }
+        // The first key itself no longer matches its row's hash: found nowhere.
+        let found = s
+            .find_by_secret_with_owner(
+                CredentialKind::ChamiloApiKey,
+                &Secret::new("first-key"),
+                true,
+            )
+            .await
+            .unwrap();
+        assert!(found.is_none(), "{}", t.label);
         t.finish().await;
     }
 }
@@ -444,6 +678,21 @@ async fn a_credential_under_another_master_key_is_unreadable() {
             "{}: {err:?}",
             t.label
         );
+        for with_extra in [false, true] {
+            let err = other
+                .find_by_secret_with_owner(
+                    CredentialKind::ChamiloApiKey,
+                    &Secret::new("the-key"),
+                    with_extra,
+                )
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, DomainError::SecretUnreadable(_)),
+                "{}: {err:?}",
+                t.label
+            );
+        }
         other.close().await;
         t.finish().await;
     }

@@ -1,7 +1,7 @@
 //! The Sessions port: challenges and sessions.
 
 use chrono::{Duration, Utc};
-use gatehouse_domain::{Secret, SessionKind, SessionLimits, Sessions};
+use gatehouse_domain::{Secret, SessionKind, SessionLimits, Sessions, UserPatch, Users};
 
 use crate::support::{stores, user};
 
@@ -304,4 +304,108 @@ async fn uses_within_the_touch_interval_write_nothing_and_idle_expiry_still_ends
             t.label
         );
     }
+}
+
+#[tokio::test]
+async fn a_session_resumes_with_its_user_as_stored_now() {
+    for t in stores().await {
+        let s = &t.store;
+        let ann = user(s, "ann").await;
+        let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+        let sid = Secret::new("joined-session");
+        s.open_session(SessionKind::Webservice, &sid, ann.id, start)
+            .await
+            .unwrap();
+        let resume = |at: chrono::DateTime<Utc>| {
+            s.resume_session_with_user(SessionKind::Webservice, &sid, limits_at(at, 60, 3600), at)
+        };
+        let soon = start + Duration::milliseconds(500);
+        let (session, found) = resume(soon).await.unwrap().expect("live");
+        assert_eq!(session.user, ann.id, "{}", t.label);
+        assert_eq!(session.kind, SessionKind::Webservice, "{}", t.label);
+        assert_eq!(session.created_at, start, "{}", t.label);
+        assert_eq!(session.last_seen_at, start, "{}: no write", t.label);
+        assert_eq!(Some(found), s.user(ann.id).await.unwrap(), "{}", t.label);
+        assert_eq!(
+            s.resume_session(
+                SessionKind::Webservice,
+                &sid,
+                limits_at(soon, 60, 3600),
+                soon
+            )
+            .await
+            .unwrap(),
+            Some(session),
+            "{}: the same session as without its user",
+            t.label
+        );
+        // A change to the user shows at once: nothing is kept between calls.
+        let patch = UserPatch {
+            first_name: Some("Ann-Marie".into()),
+            ..UserPatch::default()
+        };
+        s.update_user(ann.id, patch).await.unwrap();
+        let later = start + Duration::seconds(30);
+        let (session, found) = resume(later).await.unwrap().expect("live");
+        assert_eq!(found.first_name, "Ann-Marie", "{}", t.label);
+        assert_eq!(session.last_seen_at, later, "{}: marked", t.label);
+        // Another kind does not see it.
+        assert!(
+            s.resume_session_with_user(SessionKind::Web, &sid, limits_at(later, 60, 3600), later)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.label
+        );
+        // Idle: dead, and gone for good.
+        let idle = later + Duration::seconds(61);
+        assert!(resume(idle).await.unwrap().is_none(), "{}", t.label);
+        assert!(
+            s.resume_session(
+                SessionKind::Webservice,
+                &sid,
+                limits_at(idle, 6000, 36000),
+                idle
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{}: deleted",
+            t.label
+        );
+        // Closed, or its user deleted: no session.
+        let closed = Secret::new("closed-session");
+        s.open_session(SessionKind::Web, &closed, ann.id, idle)
+            .await
+            .unwrap();
+        let web = |secret| web_session_user(s, secret, idle);
+        assert!(web(&closed).await.unwrap().is_some(), "{}", t.label);
+        s.close_session(SessionKind::Web, &closed).await.unwrap();
+        assert!(web(&closed).await.unwrap().is_none(), "{}", t.label);
+        let bob = user(s, "bob").await;
+        let bobs = Secret::new("bobs-session");
+        s.open_session(SessionKind::Web, &bobs, bob.id, idle)
+            .await
+            .unwrap();
+        assert_eq!(
+            web(&bobs).await.unwrap().map(|(_, u)| u.id),
+            Some(bob.id),
+            "{}",
+            t.label
+        );
+        s.delete_user(bob.id).await.unwrap();
+        assert!(web(&bobs).await.unwrap().is_none(), "{}", t.label);
+        t.finish().await;
+    }
+}
+
+/// Resumes a browser session with its user at `at` under a 60 s idle limit.
+async fn web_session_user(
+    s: &gatehouse_store::SqlStore,
+    secret: &Secret,
+    at: chrono::DateTime<Utc>,
+) -> gatehouse_domain::DomainResult<Option<(gatehouse_domain::Session, gatehouse_domain::User)>> {
+    s.resume_session_with_user(SessionKind::Web, secret, limits_at(at, 60, 3600), at)
+        .await
 }

@@ -152,6 +152,55 @@ async fn a_missing_wrong_or_foreign_api_key_is_an_invalid_api_key_not_a_500() {
 }
 
 #[tokio::test]
+async fn a_key_names_its_owner_in_any_case_and_stops_working_once_revoked_or_expired() {
+    let app = TestApp::new().await;
+    let ann = user(&app, "ann", "pw-ann", Options::default()).await;
+    user(&app, "bob", "pw-bob", Options::default()).await;
+    let key = api_key(&app, "ann", "pw-ann").await;
+    let reason = |reply: &super::support::Reply| reply.headers["x-gatehouse-diagnostic"].clone();
+    // The owner is compared as the username lookup compares: case-insensitively.
+    let upper = call(&app, "ANN", &key, "user_profile", &[]).await;
+    assert_eq!(upper.data()["username"], "ann", "{}", upper.body);
+    for name in ["bob", "nobody", "not a name!"] {
+        let reply = call(&app, name, &key, "user_profile", &[]).await;
+        assert_eq!(reply.body, INVALID_KEY, "{name}");
+        assert_eq!(reason(&reply), "reason=mismatch", "{name}");
+    }
+    // Expired: refused as such, for every action.
+    let stale = "ffeeddccbbaa99887766554433221100";
+    app.store()
+        .issue_credential(NewCredential {
+            kind: CredentialKind::ChamiloApiKey,
+            owner: ann.id,
+            public_id: "chamilo-api-key-stale".into(),
+            label: String::new(),
+            secret: Secret::new(stale),
+            allowed_cidrs: vec![],
+            expires_at: Some(Utc::now() - Duration::minutes(1)),
+        })
+        .await
+        .unwrap();
+    for action in ["user_profile", "username_exist"] {
+        let reply = call(&app, "ann", stale, action, &[("loginname", "ann")]).await;
+        assert_eq!(reply.body, INVALID_KEY, "{action}");
+        assert_eq!(reason(&reply), "reason=expired", "{action}");
+    }
+    // Revoked: refused at once, however the key is spelled to the owner.
+    let credential = app
+        .store()
+        .find_by_secret(CredentialKind::ChamiloApiKey, &Secret::new(key.clone()))
+        .await
+        .unwrap()
+        .expect("issued");
+    app.store().revoke_credential(credential.id).await.unwrap();
+    for action in ["user_profile", "username_exist"] {
+        let reply = call(&app, "Ann", &key, action, &[("loginname", "ann")]).await;
+        assert_eq!(reply.body, INVALID_KEY, "{action}");
+        assert_eq!(reason(&reply), "reason=revoked", "{action}");
+    }
+}
+
+#[tokio::test]
 async fn a_user_disabled_after_getting_a_key_can_no_longer_use_it() {
     let app = TestApp::new().await;
     let ann = user(&app, "ann", "pw-ann", Options::default()).await;

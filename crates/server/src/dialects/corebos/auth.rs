@@ -443,22 +443,17 @@ pub async fn resume(
 
 async fn live_caller(state: &AppState, sid: &str) -> Result<Option<Caller>, CorebosError> {
     let now = Utc::now();
-    let Some(session) = state
+    // The session and its user in one store round trip (plus the touch, when due).
+    Ok(state
         .store
-        .resume_session(
+        .resume_session_with_user(
             SessionKind::Webservice,
             &Secret::new(sid),
             limits(state, now),
             now,
         )
         .await?
-    else {
-        return Ok(None);
-    };
-    Ok(state
-        .store
-        .user(session.user)
-        .await?
+        .map(|(_, user)| user)
         .filter(|u| u.can_sign_in(now))
         .map(|user| Caller {
             principal: principal_of(&user, "session"),
@@ -500,25 +495,18 @@ pub async fn extend_session(
 ) -> Result<Reply, Refusal> {
     let record = origin.record("web_session", "extendsession");
     let now = Utc::now();
-    let session = match &cookie {
+    let user = match &cookie {
         Some(value) => state
             .store
-            .resume_session(
+            .resume_session_with_user(
                 SessionKind::Web,
                 &Secret::new(value.clone()),
                 limits(state, now),
                 now,
             )
             .await
-            .map_err(CorebosError::from)?,
-        None => None,
-    };
-    let user = match session {
-        Some(session) => state
-            .store
-            .user(session.user)
-            .await
             .map_err(CorebosError::from)?
+            .map(|(_, user)| user)
             .filter(|u| u.can_sign_in(now)),
         None => None,
     };

@@ -9,8 +9,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use chrono::Utc;
 use gatehouse_domain::{
-    CredentialFilter, CredentialKind, Credentials, DomainError, NewCredential, Principal, Secret,
-    User, UserId, Username, Users,
+    CredentialFilter, CredentialHolder, CredentialKind, Credentials, DomainError, ExtraValue,
+    NewCredential, Principal, Secret, User, UserId, Username, Users,
 };
 
 use super::error::RestError;
@@ -50,6 +50,8 @@ pub struct Caller {
     pub user: User,
     /// What the operations may do as them.
     pub principal: Principal,
+    /// Their extra values ordered by field name, when read with the key check.
+    pub extra: Option<Vec<ExtraValue>>,
 }
 
 impl Caller {
@@ -154,11 +156,13 @@ pub async fn authenticate(
 /// Checks `username` + `api_key`: the key is found by its lookup hash and confirmed in
 /// constant time, must be usable from this IP, and must belong to that (active) user.
 /// A missing key answers "Invalid API key", where Chamilo crashed with HTTP 500 (§6).
+/// With `with_extra` the caller comes with their extra values (for `user_profile`).
 pub async fn verify_key(
     state: &AppState,
     audit: &AuthRecord,
     username: &str,
     api_key: &str,
+    with_extra: bool,
 ) -> Result<Caller, Refusal> {
     let invalid = |reason: &'static str| AuthFailure::new(reason).claimed(username);
     if api_key.is_empty() {
@@ -170,24 +174,29 @@ pub async fn verify_key(
         )
         .await);
     }
-    let user = match Username::parse(username) {
-        Ok(name) => state
-            .store
-            .user_by_username(&name)
-            .await
-            .map_err(|e| internal(&e, audit))?,
-        Err(_) => None,
-    };
-    let credential = state
+    // The key with its owner (and the owner's extra values when the action shows them) in
+    // one store round trip; the owner must be the user named, compared as the username
+    // lookup compares (case-insensitively).
+    let holder = state
         .store
-        .find_by_secret(CredentialKind::ChamiloApiKey, &Secret::new(api_key))
+        .find_by_secret_with_owner(
+            CredentialKind::ChamiloApiKey,
+            &Secret::new(api_key),
+            with_extra,
+        )
         .await
         .map_err(|e| internal(&e, audit))?;
-    let (Some(user), Some(credential)) = (user, credential) else {
+    let claimed = Username::parse(username).ok();
+    let Some(CredentialHolder {
+        credential,
+        owner: user,
+        extra,
+    }) = holder
+    else {
         return Err(refuse(state, audit, RestError::InvalidApiKey, invalid("mismatch")).await);
     };
     let now = Utc::now();
-    let reason = if credential.owner != user.id {
+    let reason = if claimed.is_none_or(|name| name.folded() != user.username.folded()) {
         Some("mismatch")
     } else if !credential.is_usable(now) {
         Some(if credential.revoked_at.is_some() {
@@ -213,7 +222,11 @@ pub async fn verify_key(
         audit_throttled(state.store.as_ref(), audit, throttled, Some(username)).await;
         return Err(RestError::TooManyRequests(throttled.retry_after).into());
     }
-    Ok(Caller { user, principal })
+    Ok(Caller {
+        user,
+        principal,
+        extra,
+    })
 }
 
 /// The per-IP limit, before anything else a request does (off by default, D10).

@@ -146,6 +146,7 @@ async fn handle(
         &context.audit,
         &claim.username,
         &claim.api_key,
+        matches!(action, Action::UserProfile),
     )
     .await?;
     if !action.is_write() {

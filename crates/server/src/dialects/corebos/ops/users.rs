@@ -134,6 +134,10 @@ pub async fn retrieve(
     if !who.principal.is_admin && who.user.id != id {
         return Err(denied_read());
     }
+    // The caller's own record was read with their session in this request: not again.
+    if who.user.id == id {
+        return Ok(Reply::new(row_json(&user_row(module, &who.user))));
+    }
     let user = store.user(id).await?.ok_or(CorebosError::InvalidId)?;
     Ok(Reply::new(row_json(&user_row(module, &user))))
 }

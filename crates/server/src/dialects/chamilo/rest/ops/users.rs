@@ -274,13 +274,21 @@ pub async fn user_profile<S: Attributes + ?Sized>(
     request_id: &str,
 ) -> Result<Json, RestError> {
     let user = &caller.user;
-    let extra = store
-        .extra_values(EntityRef {
-            kind: EntityKind::User,
-            id: user.id.0,
-        })
-        .await
-        .map_err(|e| RestError::from_domain(&e, request_id))?;
+    let fetched;
+    let extra = match &caller.extra {
+        // Read with the key check, in the same round trip.
+        Some(extra) => extra,
+        None => {
+            fetched = store
+                .extra_values(EntityRef {
+                    kind: EntityKind::User,
+                    id: user.id.0,
+                })
+                .await
+                .map_err(|e| RestError::from_domain(&e, request_id))?;
+            &fetched
+        }
+    };
     Ok(Json::object([
         ("pictureUri", Json::from(picture_uri(root))),
         ("id", Json::Int(user.id.0)),
@@ -293,11 +301,11 @@ pub async fn user_profile<S: Attributes + ?Sized>(
             "extra",
             Json::Array(
                 extra
-                    .into_iter()
+                    .iter()
                     .map(|x| {
                         Json::object([
-                            ("title", Json::from(x.field)),
-                            ("value", Json::from(x.value)),
+                            ("title", Json::from(x.field.as_str())),
+                            ("value", Json::from(x.value.as_str())),
                         ])
                     })
                     .collect(),
