@@ -26,7 +26,7 @@ async fn a_username_is_locked_after_the_threshold_and_the_refusal_says_until_whe
     for _ in 0..9 {
         assert_eq!(guard.failure(Some("alice"), from).await, None);
     }
-    guard.check(Some("alice"), from).await.unwrap();
+    let _ = guard.check(Some("alice"), from).await.unwrap();
     let until = guard
         .failure(Some("alice"), from)
         .await
@@ -39,7 +39,7 @@ async fn a_username_is_locked_after_the_threshold_and_the_refusal_says_until_whe
     assert_eq!(refused.locked_until, Some(until));
     assert_eq!(refused.claimed.as_deref(), Some("ALICE"));
     // Other users are not affected by alice's lockout...
-    guard.check(Some("bob"), ip("127.0.0.2")).await.unwrap();
+    let _ = guard.check(Some("bob"), ip("127.0.0.2")).await.unwrap();
 }
 
 #[tokio::test]
@@ -69,7 +69,7 @@ async fn serve_also_locks_the_ip_that_failed_but_the_sandbox_does_not() {
             .failure(Some(&format!("user{n}")), from)
             .await;
     }
-    sandbox
+    let _ = sandbox
         .state
         .guard
         .check(Some("fresh"), from)
@@ -88,7 +88,7 @@ async fn a_success_forgets_the_username_failures() {
     let checked = guard.check(Some("Carol"), from).await.unwrap();
     guard.success(checked, "Carol").await;
     assert_eq!(guard.failure(Some("carol"), ip("127.0.0.3")).await, None);
-    guard.check(Some("carol"), ip("127.0.0.3")).await.unwrap();
+    let _ = guard.check(Some("carol"), ip("127.0.0.3")).await.unwrap();
 }
 
 #[tokio::test]
@@ -119,7 +119,8 @@ async fn with_lockout_off_nothing_is_counted() {
             None
         );
     }
-    app.state
+    let _ = app
+        .state
         .guard
         .check(Some("dave"), ip("127.0.0.1"))
         .await
