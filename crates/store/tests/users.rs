@@ -110,6 +110,85 @@ async fn a_taken_external_id_leaves_no_user_behind() {
 }
 
 #[tokio::test]
+async fn a_create_with_one_external_id_is_all_or_nothing_and_names_what_was_taken() {
+    // Without extra values such a create is one round trip (one statement string on SQLite,
+    // one WITH on PostgreSQL); a refused one falls back to the step-by-step transaction.
+    for t in stores().await {
+        let s = &t.store;
+        let mut first = NewUser::new(name("first"));
+        first.external_ids = vec![("hr".into(), "42".into())];
+        first.password = Some(PasswordHash::legacy_md5(&"b".repeat(32), None).unwrap());
+        let first = s.create_user(first).await.unwrap();
+        assert_eq!(
+            s.user(first.id).await.unwrap().as_ref(),
+            Some(&first),
+            "{}",
+            t.label
+        );
+        let found = s
+            .find_by_external_id(EntityKind::User, "hr", "42")
+            .await
+            .unwrap();
+        assert_eq!(found, Some(first.id.0), "{}", t.label);
+
+        for _ in 0..3 {
+            // The external id is taken: nothing of the new user stays.
+            let mut second = NewUser::new(name("second"));
+            second.external_ids = vec![("hr".into(), "42".into())];
+            let err = s.create_user(second).await.unwrap_err();
+            assert!(
+                matches!(&err, DomainError::ExternalIdTaken { kind: "user", name, value } if name == "hr" && value == "42"),
+                "{}: {err:?}",
+                t.label
+            );
+            // The username is taken (checked first, as before): its external id is not stored.
+            let mut again = NewUser::new(name("FIRST"));
+            again.external_ids = vec![("hr".into(), "43".into())];
+            let err = s.create_user(again).await.unwrap_err();
+            assert!(
+                matches!(&err, DomainError::UsernameTaken(n) if n == "FIRST"),
+                "{}: {err:?}",
+                t.label
+            );
+            let mut both = NewUser::new(name("first"));
+            both.external_ids = vec![("hr".into(), "42".into())];
+            let err = s.create_user(both).await.unwrap_err();
+            assert!(
+                matches!(err, DomainError::UsernameTaken(_)),
+                "{}: {err:?}",
+                t.label
+            );
+        }
+        assert!(s.user_by_username(&name("second")).await.unwrap().is_none());
+        let none = s
+            .find_by_external_id(EntityKind::User, "hr", "43")
+            .await
+            .unwrap();
+        assert_eq!(none, None, "{}", t.label);
+        assert_eq!(s.count_users(None).await.unwrap(), 1, "{}", t.label);
+
+        // The writer is left outside any transaction: later writes of every shape work.
+        let mut third = NewUser::new(name("third"));
+        third.external_ids = vec![("hr".into(), "43".into())];
+        let third = s.create_user(third).await.unwrap();
+        let patch = UserPatch {
+            email: Some("third@example.org".into()),
+            ..UserPatch::default()
+        };
+        s.update_user(third.id, patch).await.unwrap();
+        let plain = s.create_user(NewUser::new(name("plain"))).await.unwrap();
+        assert!(plain.id.0 > third.id.0, "{}", t.label);
+        let found = s
+            .find_by_external_id(EntityKind::User, "hr", "43")
+            .await
+            .unwrap();
+        assert_eq!(found, Some(third.id.0), "{}", t.label);
+        assert_eq!(s.count_users(None).await.unwrap(), 3, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn a_patch_changes_only_the_fields_it_names() {
     for t in stores().await {
         let s = &t.store;
