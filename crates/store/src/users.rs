@@ -122,10 +122,41 @@ const POSTGRES_INSERT_USER_WITH_EXTERNAL_ID: &str = concat!(
     " FROM u"
 );
 
+/// One create of a batch ([`crate::user_batch`]) on SQLite: its INSERTs inside a savepoint
+/// of their own, all in one statement string. Plain INSERTs: a refused row undoes its own
+/// statement only, and the batch rolls back to the savepoint.
+const SQLITE_INSERT_USER_IN_SAVEPOINT: &str = concat!(
+    "SAVEPOINT create_user; ",
+    insert_user!("INSERT"),
+    "; RELEASE create_user"
+);
+
+/// The same with one external id (`$16`–`$18`).
+const SQLITE_INSERT_USER_WITH_EXTERNAL_ID_IN_SAVEPOINT: &str = concat!(
+    "SAVEPOINT create_user; ",
+    insert_user!("INSERT"),
+    "; INSERT INTO external_ids (entity_kind, entity_id, name, value) \
+     VALUES ($16, last_insert_rowid(), $17, $18); RELEASE create_user"
+);
+
+/// The statement string of one create in a batch (see [`SQLITE_INSERT_USER_IN_SAVEPOINT`]).
+pub(crate) fn insert_user_savepoint_sql(with_external_id: bool) -> &'static str {
+    if with_external_id {
+        SQLITE_INSERT_USER_WITH_EXTERNAL_ID_IN_SAVEPOINT
+    } else {
+        SQLITE_INSERT_USER_IN_SAVEPOINT
+    }
+}
+
+/// A user read back from a row of [`user_columns!`].
+pub(crate) fn user_row(row: &AnyRow) -> DomainResult<User> {
+    user_from_row(row)
+}
+
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Binds `$1`–`$15` of [`INSERT_USER`].
-fn bind_new_user<'q>(
+pub(crate) fn bind_new_user<'q>(
     query: AnyQuery<'q>,
     new: &'q NewUser,
     auth_source: &'q str,
@@ -154,7 +185,7 @@ impl SqlStore {
     /// round trip to the writer: one INSERT, or one statement string carrying the whole
     /// transaction (see [`SQLITE_INSERT_USER_WITH_EXTERNAL_ID`]). `None` when a unique
     /// constraint refused a row: nothing is stored, and the caller finds out which.
-    async fn create_at_once(
+    pub(crate) async fn create_at_once(
         &self,
         new: &NewUser,
         auth_source: &str,
@@ -225,7 +256,16 @@ impl Users for SqlStore {
         // When a constraint refuses it, the step-by-step transaction below runs instead and
         // names what was taken, exactly as it always has.
         if new.extra.is_empty() && new.external_ids.len() <= 1 {
-            match self.create_at_once(&new, &auth_source, now).await? {
+            // On SQLite concurrent creates share one commit (see `crate::user_batch`).
+            let queued = match &self.creates {
+                Some(queue) => queue.create(&new, &auth_source, now).await,
+                None => None,
+            };
+            let created = match queued {
+                Some(created) => created,
+                None => self.create_at_once(&new, &auth_source, now).await,
+            };
+            match created? {
                 Some(user) => return Ok(user),
                 None if new.external_ids.is_empty() => {
                     return Err(DomainError::UsernameTaken(new.username.to_string()));

@@ -431,3 +431,84 @@ async fn users_list_in_id_order_by_page_and_count_by_activity() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn concurrent_creates_each_keep_their_own_outcome() {
+    // On SQLite creates that arrive together share one transaction, each in a savepoint:
+    // a refused one must not take the others with it, nor leave anything behind.
+    for t in stores().await {
+        let s = &t.store;
+        let mut taken = NewUser::new(name("taken"));
+        taken.external_ids = vec![("hr".into(), "0".into())];
+        s.create_user(taken).await.unwrap();
+        let mut tasks = Vec::new();
+        for n in 0..60_u32 {
+            let store = s.clone();
+            tasks.push(tokio::spawn(async move {
+                // A third ask for a login already taken, a third come in twins asking for
+                // the same new login, a third for new logins (some with a taken external id).
+                let login = match n % 3 {
+                    0 => "taken".to_owned(),
+                    1 => format!("twin{}", n / 6),
+                    _ => format!("user{n}"),
+                };
+                let mut new = NewUser::new(name(&login));
+                if n % 3 == 2 && n % 5 == 0 {
+                    new.external_ids = vec![("hr".into(), "0".into())];
+                } else if n % 2 == 1 {
+                    new.external_ids = vec![("hr".into(), (1000 + n).to_string())];
+                }
+                let external = new.external_ids.first().map(|(_, v)| v.clone());
+                (n, login, external, store.create_user(new).await)
+            }));
+        }
+        let mut created = 0;
+        let mut twins = std::collections::BTreeMap::new();
+        for task in tasks {
+            let (n, login, external, outcome) = task.await.unwrap();
+            let outcome = outcome.map(|user| {
+                assert_eq!(user.username.as_str(), login, "{}", t.label);
+                user
+            });
+            match (n % 3, external.as_deref(), outcome) {
+                (0, _, Err(DomainError::UsernameTaken(l))) => assert_eq!(l, "taken"),
+                (1, _, outcome) => twins.entry(login).or_insert_with(Vec::new).push(outcome),
+                (2, Some("0"), Err(DomainError::ExternalIdTaken { value, .. })) => {
+                    assert_eq!(value, "0")
+                }
+                (2, external, Ok(user)) => {
+                    created += 1;
+                    if let Some(value) = external {
+                        let found = s
+                            .find_by_external_id(EntityKind::User, "hr", value)
+                            .await
+                            .unwrap();
+                        assert_eq!(found, Some(user.id.0), "{}: {n}", t.label);
+                    }
+                }
+                (_, _, outcome) => panic!("{}: create {n} ({login}): {outcome:?}", t.label),
+            }
+        }
+        assert_eq!(twins.len(), 10, "{}", t.label);
+        for (login, outcomes) in twins {
+            let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+            let refused = outcomes
+                .iter()
+                .filter(|o| matches!(o, Err(DomainError::UsernameTaken(l)) if *l == login))
+                .count();
+            assert_eq!((ok, refused), (1, 1), "{}: {login} {outcomes:?}", t.label);
+            created += 1;
+        }
+        assert_eq!(
+            s.count_users(None).await.unwrap(),
+            1 + created,
+            "{}",
+            t.label
+        );
+        assert!(s.user_by_username(&name("user5")).await.unwrap().is_none());
+        // The writer is usable afterwards.
+        let after = s.create_user(NewUser::new(name("after"))).await.unwrap();
+        assert_eq!(s.user(after.id).await.unwrap(), Some(after), "{}", t.label);
+        t.finish().await;
+    }
+}
