@@ -466,9 +466,8 @@ async fn concurrent_creates_each_keep_their_own_outcome() {
         let mut twins = std::collections::BTreeMap::new();
         for task in tasks {
             let (n, login, external, outcome) = task.await.unwrap();
-            let outcome = outcome.map(|user| {
+            let outcome = outcome.inspect(|user| {
                 assert_eq!(user.username.as_str(), login, "{}", t.label);
-                user
             });
             match (n % 3, external.as_deref(), outcome) {
                 (0, _, Err(DomainError::UsernameTaken(l))) => assert_eq!(l, "taken"),
