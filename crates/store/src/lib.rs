@@ -53,6 +53,7 @@ mod sessions;
 mod site_secrets;
 mod store;
 mod transfer;
+mod user_batch;
 mod users;
 
 pub use audit::{INSERT_ROWS as AUDIT_INSERT_ROWS, PURGE_BATCH};

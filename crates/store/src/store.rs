@@ -48,6 +48,8 @@ pub struct SqlStore {
     /// Fails calls at once for a moment after the database could not be reached.
     outage: Arc<OutageLatch>,
     url: Arc<str>,
+    /// SQLite only: the queue that commits concurrent user creates together.
+    pub(crate) creates: Option<crate::user_batch::CreateQueue>,
 }
 
 impl fmt::Debug for SqlStore {
@@ -126,14 +128,19 @@ impl SqlStore {
             None => pool.clone(),
         };
         tracing::debug!(url = %redacted, engine = ?engine, "store connected");
-        Ok(Self {
+        let mut store = Self {
             pool,
             writer,
             engine,
             sealer: Arc::new(Sealer::new(&master_key)),
             outage: Arc::new(OutageLatch::new(engine == Engine::Postgres, OUTAGE_HOLD)),
             url: redacted.into(),
-        })
+            creates: None,
+        };
+        if engine == Engine::Sqlite {
+            store.creates = Some(crate::user_batch::CreateQueue::spawn(store.clone()));
+        }
+        Ok(store)
     }
 
     /// Applies the pending schema migrations; safe to call on every start and from several

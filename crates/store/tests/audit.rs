@@ -228,3 +228,24 @@ async fn a_batch_longer_than_one_insert_is_stored_whole_and_in_order() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn batches_of_every_small_length_are_stored_whole_and_in_order() {
+    // 1, 2, 4, ... are one statement without a transaction; 3, 5, ... several in one.
+    for t in stores().await {
+        let s = &t.store;
+        let mut expected = Vec::new();
+        for length in 1..=9_i64 {
+            let batch: Vec<AuditEvent> = (0..length)
+                .map(|i| event(100 * length + i, Some("writer"), Outcome::Success))
+                .collect();
+            s.record_batch(batch.clone()).await.unwrap();
+            expected.extend(batch);
+        }
+        let mut events = s.audit_events(AuditQuery::default()).await.unwrap();
+        events.reverse();
+        let stored: Vec<AuditEvent> = events.into_iter().map(|e| e.event).collect();
+        assert_eq!(stored, expected, "{}", t.label);
+        t.finish().await;
+    }
+}

@@ -110,6 +110,85 @@ async fn a_taken_external_id_leaves_no_user_behind() {
 }
 
 #[tokio::test]
+async fn a_create_with_one_external_id_is_all_or_nothing_and_names_what_was_taken() {
+    // Without extra values such a create is one round trip (one statement string on SQLite,
+    // one WITH on PostgreSQL); a refused one falls back to the step-by-step transaction.
+    for t in stores().await {
+        let s = &t.store;
+        let mut first = NewUser::new(name("first"));
+        first.external_ids = vec![("hr".into(), "42".into())];
+        first.password = Some(PasswordHash::legacy_md5(&"b".repeat(32), None).unwrap());
+        let first = s.create_user(first).await.unwrap();
+        assert_eq!(
+            s.user(first.id).await.unwrap().as_ref(),
+            Some(&first),
+            "{}",
+            t.label
+        );
+        let found = s
+            .find_by_external_id(EntityKind::User, "hr", "42")
+            .await
+            .unwrap();
+        assert_eq!(found, Some(first.id.0), "{}", t.label);
+
+        for _ in 0..3 {
+            // The external id is taken: nothing of the new user stays.
+            let mut second = NewUser::new(name("second"));
+            second.external_ids = vec![("hr".into(), "42".into())];
+            let err = s.create_user(second).await.unwrap_err();
+            assert!(
+                matches!(&err, DomainError::ExternalIdTaken { kind: "user", name, value } if name == "hr" && value == "42"),
+                "{}: {err:?}",
+                t.label
+            );
+            // The username is taken (checked first, as before): its external id is not stored.
+            let mut again = NewUser::new(name("FIRST"));
+            again.external_ids = vec![("hr".into(), "43".into())];
+            let err = s.create_user(again).await.unwrap_err();
+            assert!(
+                matches!(&err, DomainError::UsernameTaken(n) if n == "FIRST"),
+                "{}: {err:?}",
+                t.label
+            );
+            let mut both = NewUser::new(name("first"));
+            both.external_ids = vec![("hr".into(), "42".into())];
+            let err = s.create_user(both).await.unwrap_err();
+            assert!(
+                matches!(err, DomainError::UsernameTaken(_)),
+                "{}: {err:?}",
+                t.label
+            );
+        }
+        assert!(s.user_by_username(&name("second")).await.unwrap().is_none());
+        let none = s
+            .find_by_external_id(EntityKind::User, "hr", "43")
+            .await
+            .unwrap();
+        assert_eq!(none, None, "{}", t.label);
+        assert_eq!(s.count_users(None).await.unwrap(), 1, "{}", t.label);
+
+        // The writer is left outside any transaction: later writes of every shape work.
+        let mut third = NewUser::new(name("third"));
+        third.external_ids = vec![("hr".into(), "43".into())];
+        let third = s.create_user(third).await.unwrap();
+        let patch = UserPatch {
+            email: Some("third@example.org".into()),
+            ..UserPatch::default()
+        };
+        s.update_user(third.id, patch).await.unwrap();
+        let plain = s.create_user(NewUser::new(name("plain"))).await.unwrap();
+        assert!(plain.id.0 > third.id.0, "{}", t.label);
+        let found = s
+            .find_by_external_id(EntityKind::User, "hr", "43")
+            .await
+            .unwrap();
+        assert_eq!(found, Some(third.id.0), "{}", t.label);
+        assert_eq!(s.count_users(None).await.unwrap(), 3, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn a_patch_changes_only_the_fields_it_names() {
     for t in stores().await {
         let s = &t.store;
@@ -349,6 +428,86 @@ async fn users_list_in_id_order_by_page_and_count_by_activity() {
         assert_eq!(s.count_users(None).await.unwrap(), 5, "{}", t.label);
         assert_eq!(s.count_users(Some(true)).await.unwrap(), 3, "{}", t.label);
         assert_eq!(s.count_users(Some(false)).await.unwrap(), 2, "{}", t.label);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_creates_each_keep_their_own_outcome() {
+    // On SQLite creates that arrive together share one transaction, each in a savepoint:
+    // a refused one must not take the others with it, nor leave anything behind.
+    for t in stores().await {
+        let s = &t.store;
+        let mut taken = NewUser::new(name("taken"));
+        taken.external_ids = vec![("hr".into(), "0".into())];
+        s.create_user(taken).await.unwrap();
+        let mut tasks = Vec::new();
+        for n in 0..60_u32 {
+            let store = s.clone();
+            tasks.push(tokio::spawn(async move {
+                // A third ask for a login already taken, a third come in twins asking for
+                // the same new login, a third for new logins (some with a taken external id).
+                let login = match n % 3 {
+                    0 => "taken".to_owned(),
+                    1 => format!("twin{}", n / 6),
+                    _ => format!("user{n}"),
+                };
+                let mut new = NewUser::new(name(&login));
+                if n % 3 == 2 && n % 5 == 0 {
+                    new.external_ids = vec![("hr".into(), "0".into())];
+                } else if n % 2 == 1 {
+                    new.external_ids = vec![("hr".into(), (1000 + n).to_string())];
+                }
+                let external = new.external_ids.first().map(|(_, v)| v.clone());
+                (n, login, external, store.create_user(new).await)
+            }));
+        }
+        let mut created = 0;
+        let mut twins = std::collections::BTreeMap::new();
+        for task in tasks {
+            let (n, login, external, outcome) = task.await.unwrap();
+            let outcome = outcome.inspect(|user| {
+                assert_eq!(user.username.as_str(), login, "{}", t.label);
+            });
+            match (n % 3, external.as_deref(), outcome) {
+                (0, _, Err(DomainError::UsernameTaken(l))) => assert_eq!(l, "taken"),
+                (1, _, outcome) => twins.entry(login).or_insert_with(Vec::new).push(outcome),
+                (2, Some("0"), Err(DomainError::ExternalIdTaken { value, .. })) => {
+                    assert_eq!(value, "0")
+                }
+                (2, external, Ok(user)) => {
+                    created += 1;
+                    if let Some(value) = external {
+                        let found = s
+                            .find_by_external_id(EntityKind::User, "hr", value)
+                            .await
+                            .unwrap();
+                        assert_eq!(found, Some(user.id.0), "{}: {n}", t.label);
+                    }
+                }
+                (_, _, outcome) => panic!("{}: create {n} ({login}): {outcome:?}", t.label),
+            }
+        }
+        assert_eq!(twins.len(), 10, "{}", t.label);
+        for (login, outcomes) in twins {
+            let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+            let refused = outcomes
+                .iter()
+                .filter(|o| matches!(o, Err(DomainError::UsernameTaken(l)) if *l == login))
+                .count();
+            assert_eq!((ok, refused), (1, 1), "{}: {login} {outcomes:?}", t.label);
+            created += 1;
+        }
+        assert_eq!(
+            s.count_users(None).await.unwrap(),
+            1 + created,
+            "{}",
+            t.label
+        );
+        assert!(s.user_by_username(&name("user5")).await.unwrap().is_none());
+        // The writer is usable afterwards.
+        let after = s.create_user(NewUser::new(name("after"))).await.unwrap();
+        assert_eq!(s.user(after.id).await.unwrap(), Some(after), "{}", t.label);
         t.finish().await;
     }
 }

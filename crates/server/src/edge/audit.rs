@@ -9,7 +9,9 @@
 use std::net::IpAddr;
 
 use chrono::Utc;
-use gatehouse_domain::{Audit, AuditEvent, Outcome};
+use gatehouse_domain::{AuditEvent, Outcome};
+
+use crate::edge::AuditWriter;
 
 /// Who did what, where: everything an event of one request has besides its ending.
 #[derive(Debug, Clone)]
@@ -88,9 +90,11 @@ impl RequestAudit {
         }
     }
 
-    /// Records the end of a write (see [`Self::write_event`]).
-    pub async fn write_done(&self, audit: &dyn Audit, label: &str) {
-        crate::edge::auth::record(audit, self.write_event(label)).await;
+    /// Records the end of a write (see [`Self::write_event`]) and returns once the event is
+    /// committed, so the write is never answered before its audit event is stored; the event
+    /// shares a transaction with those of concurrent writes ([`AuditWriter::record_awaited`]).
+    pub async fn write_done(&self, audit: &AuditWriter, label: &str) {
+        audit.record_awaited(self.write_event(label)).await;
     }
 }
 

@@ -468,3 +468,64 @@ async fn a_sha1_pre_hashed_soap_user_authenticates_through_rest_and_is_upgraded_
     let upgraded = user(&app, "crossover").await.password.expect("a password");
     assert!(matches!(upgraded, PasswordHash::Argon2(_)), "{upgraded:?}");
 }
+
+/// `WSCreateUserPasswordCrypted` for `login` with external id `hr_id` = `external`.
+async fn create_crypted(app: &TestApp, login: &str, external: &str) -> String {
+    let members = [
+        s("firstname", "Wo"),
+        s("lastname", "Commerce"),
+        s("status", "5"),
+        s("email", "wc@example.test"),
+        s("loginname", login),
+        s("password", "5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8"),
+        s("encrypt_method", "sha1"),
+        s("original_user_id_name", "hr_id"),
+        s("original_user_id_value", external),
+    ]
+    .concat();
+    call(
+        app,
+        "WSCreateUserPasswordCrypted",
+        "createUserPasswordCrypted",
+        &members,
+    )
+    .await
+    .text()
+}
+
+#[tokio::test]
+async fn a_crypted_create_refused_by_a_taken_login_or_external_id_answers_0_or_reactivates() {
+    // The crypted create inserts first; what the insert refuses goes through the checks.
+    let app = TestApp::new().await;
+    let before = app.store().count_users(None).await.unwrap();
+    let id = create_crypted(&app, "shopper", "77").await;
+    assert_ne!(id, "0");
+    // An active user holds the external id, or the login: 0, nothing stored.
+    assert_eq!(create_crypted(&app, "other", "77").await, "0");
+    assert_eq!(create_crypted(&app, "SHOPPER", "78").await, "0");
+    let none = app
+        .store()
+        .user_by_username(&Username::parse("other").unwrap())
+        .await
+        .unwrap();
+    assert!(none.is_none());
+    let refused = call(&app, "WSGetUser", "GetUser", &user_ref("78")).await;
+    assert!(
+        refused
+            .body
+            .contains("<user_id xsi:type=\"xsd:string\"></user_id>"),
+        "{}",
+        refused.body
+    );
+    // An inactive user with the external id is reactivated, under its own login or a new one.
+    let ids = arr("ids", "user_id", &[user_ref("77")]);
+    call(&app, "WSDisableUsers", "user_ids", &ids).await;
+    assert_eq!(create_crypted(&app, "shopper", "77").await, id);
+    assert!(user(&app, "shopper").await.active);
+    call(&app, "WSDisableUsers", "user_ids", &ids).await;
+    assert_eq!(create_crypted(&app, "renamed", "77").await, id);
+    let renamed = user(&app, "renamed").await;
+    assert!(renamed.active);
+    assert_eq!(renamed.id.0.to_string(), id);
+    assert_eq!(app.store().count_users(None).await.unwrap(), before + 1);
+}

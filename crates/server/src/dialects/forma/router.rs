@@ -174,7 +174,7 @@ async fn dispatch(
     let label = result
         .as_ref()
         .map_or_else(|refusal| refusal.error.outcome(), |_| audit::OK);
-    audit.write_done(state.store.as_ref(), label).await;
+    audit.write_done(&state.audit, label).await;
     result
 }
 

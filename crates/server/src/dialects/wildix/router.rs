@@ -102,7 +102,7 @@ async fn serve(
     let label = result
         .as_ref()
         .map_or_else(WildixError::outcome, |_| audit::OK);
-    audit.write_done(state.store.as_ref(), label).await;
+    audit.write_done(&state.audit, label).await;
     result
 }
 

@@ -167,7 +167,7 @@ async fn handle(
     let label = result
         .as_ref()
         .map_or_else(|refusal| refusal.error.outcome(), |_| audit::OK);
-    audit.write_done(context.state.store.as_ref(), label).await;
+    audit.write_done(&context.state.audit, label).await;
     result
 }
 

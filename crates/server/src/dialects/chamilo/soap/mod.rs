@@ -179,7 +179,7 @@ async fn call(
         let label = result
             .as_ref()
             .map_or_else(SoapError::outcome, |_| audit::OK);
-        audit.write_done(state.store.as_ref(), label).await;
+        audit.write_done(&state.audit, label).await;
     }
     result
 }

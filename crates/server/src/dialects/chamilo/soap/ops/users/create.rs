@@ -1,6 +1,6 @@
 //! The four create operations (§4.1).
 
-use gatehouse_domain::{DomainError, NewUser, UserPatch, Username};
+use gatehouse_domain::{DomainError, NewUser, PasswordHash, UserPatch, Username};
 use gatehouse_wire::SoapValue;
 
 use super::super::{
@@ -22,6 +22,10 @@ struct Create<'a> {
 /// (§4.1). Returns the id, or `0` when the external id is taken by an active user, the login
 /// is taken or invalid.
 async fn create_one(state: &AppState, c: Create<'_>) -> Result<SoapValue, SoapError> {
+    let c = match create_unchecked(state, c).await? {
+        Ok(id) => return Ok(id),
+        Err(c) => c,
+    };
     let store = state.store.as_ref();
     let p = c.p;
     let (orig_name, orig_value) = (
@@ -60,8 +64,30 @@ async fn create_one(state: &AppState, c: Create<'_>) -> Result<SoapValue, SoapEr
     if store.user_by_username(&username).await?.is_some() {
         return Ok(id_value(0));
     }
+    let password = c.password.resolve(state).await?;
+    match store
+        .create_user(new_user(p, username, password, c.active))
+        .await
+    {
+        Ok(user) => Ok(id_value(user.id.0)),
+        Err(DomainError::UsernameTaken(_) | DomainError::ExternalIdTaken { .. }) => Ok(id_value(0)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The user a create of `p` makes.
+fn new_user(
+    p: &Params,
+    username: Username,
+    password: Option<PasswordHash>,
+    active: bool,
+) -> NewUser {
+    let (orig_name, orig_value) = (
+        p.str("original_user_id_name"),
+        p.str("original_user_id_value"),
+    );
     let mut new = NewUser::new(username);
-    new.password = c.password.resolve(state).await?;
+    new.password = password;
     new.first_name = p.str("firstname").trim().to_owned();
     new.last_name = p.str("lastname").trim().to_owned();
     new.email = p.str("email").to_owned();
@@ -69,7 +95,7 @@ async fn create_one(state: &AppState, c: Create<'_>) -> Result<SoapValue, SoapEr
     new.official_code = p.str("official_code").to_owned();
     new.language = p.str("language").to_ascii_lowercase();
     new.role = role_from_status(p.str("status"));
-    new.active = c.active;
+    new.active = active;
     new.expires_at = parse_expiry(p.str("expiration_date"));
     new.auth_source = "platform".to_owned();
     if !orig_name.is_empty() && !orig_value.is_empty() {
@@ -77,9 +103,35 @@ async fn create_one(state: &AppState, c: Create<'_>) -> Result<SoapValue, SoapEr
             .push((orig_name.to_owned(), orig_value.to_owned()));
     }
     new.extra = extras(p);
-    match store.create_user(new).await {
-        Ok(user) => Ok(id_value(user.id.0)),
-        Err(DomainError::UsernameTaken(_) | DomainError::ExternalIdTaken { .. }) => Ok(id_value(0)),
+    new
+}
+
+/// The common create first, without the two reads before it (issue #10): when the login is
+/// free and the external id unknown, the insert alone succeeds, and the unique constraints
+/// refuse exactly what those reads would have found. Anything refused (`Err(c)`) goes
+/// through the checked path of [`create_one`], which reactivates or answers `0` as before;
+/// the refused insert stored nothing. A plain password keeps the checks first, so that a
+/// taken login costs no Argon2id hash.
+async fn create_unchecked<'a>(
+    state: &AppState,
+    c: Create<'a>,
+) -> Result<Result<SoapValue, Create<'a>>, SoapError> {
+    if matches!(c.password, Password::Plain(_)) {
+        return Ok(Err(c));
+    }
+    let Ok(username) = Username::parse(c.p.str("loginname")) else {
+        return Ok(Err(c));
+    };
+    let password = c.password.resolve(state).await?;
+    let new = new_user(c.p, username, password.clone(), c.active);
+    match state.store.create_user(new).await {
+        Ok(user) => Ok(Ok(id_value(user.id.0))),
+        Err(DomainError::UsernameTaken(_) | DomainError::ExternalIdTaken { .. }) => {
+            Ok(Err(Create {
+                password: password.map_or(Password::Absent, Password::Hashed),
+                ..c
+            }))
+        }
         Err(e) => Err(e.into()),
     }
 }
