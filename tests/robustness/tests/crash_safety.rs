@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use gatehouse_client::{ChamiloRest, ChamiloSoap, Corebos, Forma, FormaAuth, SoapValue};
@@ -224,24 +224,31 @@ async fn users_acknowledged_before_a_kill_9_exist_exactly_once_after_restart() {
         .await
         .unwrap();
     let clients = Arc::new(Clients::new(&sandbox, &config, dir.path()));
-    let running = Arc::new(AtomicBool::new(true));
+    // Set just before the kill: an error from then on is the kill's, not a refusal.
+    let killing = Arc::new(AtomicBool::new(false));
+    let acked_so_far: Arc<Vec<AtomicUsize>> =
+        Arc::new(CREATORS.iter().map(|_| AtomicUsize::new(0)).collect());
 
     let mut tasks = Vec::new();
     for (task, creator) in CREATORS.into_iter().enumerate() {
         let clients = clients.clone();
-        let running = running.clone();
+        let killing = killing.clone();
+        let acked_so_far = acked_so_far.clone();
         tasks.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             let mut refusals = Vec::new();
             let mut n = 0;
-            while running.load(Ordering::SeqCst) {
+            while !killing.load(Ordering::SeqCst) {
                 let username = format!("crash{task}u{n}");
                 n += 1;
                 match clients.create(creator, &username).await {
-                    Ok(true) => acknowledged.push(username),
+                    Ok(true) => {
+                        acknowledged.push(username);
+                        acked_so_far[task].fetch_add(1, Ordering::SeqCst);
+                    }
+                    // The server is going or gone (or died mid-answer): not acknowledged.
+                    _ if killing.load(Ordering::SeqCst) => break,
                     Ok(false) => refusals.push(username),
-                    // The server is gone (or died mid-answer): this one is not acknowledged.
-                    Err(_) if !running.load(Ordering::SeqCst) => break,
                     Err(e) => refusals.push(format!("{username}: {e}")),
                 }
             }
@@ -249,10 +256,17 @@ async fn users_acknowledged_before_a_kill_9_exist_exactly_once_after_restart() {
         }));
     }
 
-    // Let every client get going, then pull the plug mid-write.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Let every client get going (a slow machine may take a while for the password
+    // creators, which hash with Argon2id), then pull the plug mid-write.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while acked_so_far.iter().any(|n| n.load(Ordering::SeqCst) == 0)
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    killing.store(true, Ordering::SeqCst);
     sandbox.kill().await.unwrap();
-    running.store(false, Ordering::SeqCst);
 
     let mut acknowledged = Vec::new();
     for task in tasks {
